@@ -1,0 +1,236 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using OtpFast.Core.IO;
+
+namespace OtpFast.Core.Accounts;
+
+/// <summary>
+/// Reads and writes the accounts file (<c>accounts.json</c> in the data directory).
+/// </summary>
+/// <remarks>
+/// Writes go to a temporary file created with mode 0600, are flushed to disk, then renamed over
+/// the old file, so a reader (the running server) sees either the old or the new file, never a
+/// half-written one. Edits from concurrent CLI runs are serialised by an exclusive lock file.
+/// </remarks>
+public static partial class AccountsFile
+{
+    public const string FileName = "accounts.json";
+    private const string DateFormat = "yyyy-MM-dd";
+
+    public static string PathIn(string dataDir) => Path.Combine(dataDir, FileName);
+
+    /// <summary>Reads and validates the file.</summary>
+    /// <exception cref="AccountsFileException">The file is missing, unreadable or invalid.</exception>
+    public static AccountDirectory Load(string path) => ToDirectory(ReadModel(path), path);
+
+    /// <summary>Creates a new file holding one account; returns its key (to be shown once).</summary>
+    /// <exception cref="AccountsFileException">The file already exists.</exception>
+    public static string CreateWith(string path, string accountName)
+    {
+        string key = ApiKey.Create();
+        Edit(path, createIfMissing: true, model =>
+        {
+            if (model.Accounts.Count > 0)
+            {
+                throw new AccountsFileException($"{path}: already holds accounts.");
+            }
+
+            AddRecord(model, accountName, key, null);
+        });
+        return key;
+    }
+
+    /// <summary>Adds an account; returns its new key.</summary>
+    public static string Add(string path, string name, DateOnly? expiresOn)
+    {
+        ValidateName(name);
+        string key = ApiKey.Create();
+        Edit(path, createIfMissing: true, model =>
+        {
+            if (model.Accounts.Exists(a => a.Name == name))
+            {
+                throw new AccountsFileException($"{path}: an account named '{name}' already exists.");
+            }
+
+            AddRecord(model, name, key, expiresOn);
+        });
+        return key;
+    }
+
+    public static void SetState(string path, string name, AccountState state) =>
+        Edit(path, createIfMissing: false, model => Find(model, path, name).State = AccountStateNames.ToName(state));
+
+    public static void SetExpiry(string path, string name, DateOnly? expiresOn) =>
+        Edit(path, createIfMissing: false, model => Find(model, path, name).Expires = FormatDate(expiresOn));
+
+    public static void Remove(string path, string name) =>
+        Edit(path, createIfMissing: false, model => model.Accounts.Remove(Find(model, path, name)));
+
+    public static bool TryParseDate(string text, out DateOnly date) =>
+        DateOnly.TryParseExact(text, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
+
+    public static void ValidateName(string name)
+    {
+        if (!NamePattern().IsMatch(name))
+        {
+            throw new AccountsFileException($"invalid account name '{name}': use 1 to 64 of A-Z a-z 0-9 . _ -");
+        }
+    }
+
+    private static void AddRecord(AccountsFileModel model, string name, string key, DateOnly? expiresOn)
+    {
+        model.Accounts.Add(new AccountRecord
+        {
+            Id = model.NextId++,
+            Name = name,
+            KeySha256 = KeyDigest.Of(System.Text.Encoding.UTF8.GetBytes(key)).ToHex(),
+            State = AccountStateNames.Active,
+            Expires = FormatDate(expiresOn),
+        });
+    }
+
+    private static AccountRecord Find(AccountsFileModel model, string path, string name) =>
+        model.Accounts.Find(a => a.Name == name) ?? throw new AccountsFileException($"{path}: no account named '{name}'.");
+
+    private static string? FormatDate(DateOnly? date) => date?.ToString(DateFormat, CultureInfo.InvariantCulture);
+
+    private static void Edit(string path, bool createIfMissing, Action<AccountsFileModel> change)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        using FileStream lockFile = AcquireLock(path + ".lock");
+        AccountsFileModel model;
+        if (File.Exists(path))
+        {
+            model = ReadModel(path);
+            _ = ToDirectory(model, path);
+        }
+        else if (createIfMissing)
+        {
+            model = new AccountsFileModel();
+        }
+        else
+        {
+            throw new AccountsFileException($"{path}: no accounts file (run 'otpfast accounts add NAME' first).");
+        }
+
+        change(model);
+        _ = ToDirectory(model, path);
+        Write(path, model);
+    }
+
+    private static FileStream AcquireLock(string lockPath)
+    {
+        FileStreamOptions options = PrivateFile.Options(FileMode.OpenOrCreate, FileAccess.ReadWrite);
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(lockPath, options);
+            }
+            catch (IOException) when (attempt < 100)
+            {
+                Thread.Sleep(50);
+            }
+        }
+    }
+
+    private static void Write(string path, AccountsFileModel model)
+    {
+        string temp = path + ".tmp";
+        using (var stream = new FileStream(temp, PrivateFile.Options(FileMode.Create, FileAccess.Write)))
+        {
+            JsonSerializer.Serialize(stream, model, AccountsJsonContext.Default.AccountsFileModel);
+            stream.Flush(flushToDisk: true);
+        }
+
+        // An old temp left by a crash keeps its old mode: set it again.
+        PrivateFile.Restrict(temp);
+
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static AccountsFileModel ReadModel(string path)
+    {
+        try
+        {
+            using FileStream stream = File.OpenRead(path);
+            return JsonSerializer.Deserialize(stream, AccountsJsonContext.Default.AccountsFileModel)
+                ?? throw new AccountsFileException($"{path}: the file holds JSON null, not an accounts object.");
+        }
+        catch (JsonException e)
+        {
+            throw new AccountsFileException($"{path}: not valid accounts JSON: {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AccountsFileException($"{path}: cannot read: {e.Message}", e);
+        }
+    }
+
+    private static AccountDirectory ToDirectory(AccountsFileModel model, string path)
+    {
+        if (model.Version != 1)
+        {
+            throw new AccountsFileException($"{path}: unsupported version {model.Version} (this server reads version 1).");
+        }
+
+        model.Accounts ??= [];
+        var accounts = new List<Account>(model.Accounts.Count);
+        var ids = new HashSet<int>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var digests = new HashSet<KeyDigest>();
+        for (int i = 0; i < model.Accounts.Count; i++)
+        {
+            AccountRecord r = model.Accounts[i] ?? throw new AccountsFileException($"{path}: accounts[{i}] is null.");
+            string where = $"{path}: accounts[{i}]";
+            if (r.Name is null || !NamePattern().IsMatch(r.Name))
+            {
+                throw new AccountsFileException($"{where}: missing or invalid name.");
+            }
+
+            if (r.Id < 1 || r.Id >= model.NextId || !ids.Add(r.Id))
+            {
+                throw new AccountsFileException($"{where} ('{r.Name}'): id {r.Id} is not unique, or not between 1 and nextId - 1.");
+            }
+
+            if (!names.Add(r.Name))
+            {
+                throw new AccountsFileException($"{where}: duplicate name '{r.Name}'.");
+            }
+
+            if (!KeyDigest.TryParseHex(r.KeySha256, out KeyDigest digest) || !digests.Add(digest))
+            {
+                throw new AccountsFileException($"{where} ('{r.Name}'): keySha256 must be a unique 64-character hex SHA-256 digest.");
+            }
+
+            if (!AccountStateNames.TryParse(r.State, out AccountState state))
+            {
+                throw new AccountsFileException($"{where} ('{r.Name}'): state must be active, sending-blocked or deactivated.");
+            }
+
+            DateOnly? expires = null;
+            if (r.Expires is not null)
+            {
+                if (!TryParseDate(r.Expires, out DateOnly date))
+                {
+                    throw new AccountsFileException($"{where} ('{r.Name}'): expires must be YYYY-MM-DD or null.");
+                }
+
+                expires = date;
+            }
+
+            accounts.Add(new Account(r.Id, r.Name, digest, state, expires));
+        }
+
+        return new AccountDirectory(accounts);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+
+namespace OtpFast.Core.Accounts;
+
+/// <summary>The accounts file as stored on disk (see README, "Accounts file").</summary>
+internal sealed class AccountsFileModel
+{
+    public int Version { get; set; } = 1;
+
+    public int NextId { get; set; } = 1;
+
+    public List<AccountRecord> Accounts { get; set; } = [];
+}
+
+/// <summary>One account as stored on disk: a key digest, never a key.</summary>
+internal sealed class AccountRecord
+{
+    public int Id { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? KeySha256 { get; set; }
+
+    public string? State { get; set; }
+
+    /// <summary>Last valid UTC day as YYYY-MM-DD, or null.</summary>
+    public string? Expires { get; set; }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(AccountsFileModel))]
+internal sealed partial class AccountsJsonContext : JsonSerializerContext;

@@ -1,0 +1,19 @@
+using OtpFast.Core.Tokens;
+
+namespace OtpFast.Core.Store;
+
+/// <summary>What <see cref="IOtpStore.Issue"/> did.</summary>
+public enum IssueStatus : byte
+{
+    /// <summary>A new pair was stored.</summary>
+    Created,
+
+    /// <summary>reCreate was false and a live pair already existed: it is returned unchanged.</summary>
+    Existing,
+
+    /// <summary>The store holds its maximum number of pairs; nothing was stored or evicted.</summary>
+    Full,
+}
+
+/// <summary>The outcome of an issue: the status, and for Created/Existing the token and code length.</summary>
+public readonly record struct IssueResult(IssueStatus Status, OtpToken Token, int OtpLength);

@@ -1,0 +1,164 @@
+using OtpFast.Core.Codes;
+using OtpFast.Core.Hashing;
+using OtpFast.Core.Tokens;
+
+namespace OtpFast.Core.Store;
+
+/// <summary>
+/// The in-memory <see cref="IOtpStore"/>: a power-of-two number of independently locked shards.
+/// </summary>
+/// <remarks>
+/// A pair's shard is picked by the low bits of the keyed digest of (account, tokenCreator), and
+/// its token carries the same bits in its lowest bits, so verify goes straight to the shard
+/// without a second, global index. Time is monotonic store milliseconds from the
+/// <see cref="TimeProvider"/> timestamp, never wall-clock time.
+/// </remarks>
+public sealed class ShardedOtpStore : IOtpStore
+{
+    private const int MaxTokenCreatorBytes = 1024;
+
+    private readonly OtpShard[] _shards;
+    private readonly int _shardMask;
+    private readonly SipHash128 _creatorHash;
+    private readonly TimeProvider _time;
+    private readonly long _startTimestamp;
+    private readonly double _msPerTimestampTick;
+    private readonly long _maxLivePairs;
+    private readonly int _maxVerifyAttempts;
+    private readonly long _tombstoneMs;
+    private long _live;
+
+    public ShardedOtpStore(OtpStoreOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxLivePairs, 1, nameof(options.MaxLivePairs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxVerifyAttempts, 1, nameof(options.MaxVerifyAttempts));
+        _time = time;
+        _startTimestamp = time.GetTimestamp();
+        _msPerTimestampTick = 1000.0 / time.TimestampFrequency;
+        _maxLivePairs = options.MaxLivePairs;
+        _maxVerifyAttempts = options.MaxVerifyAttempts;
+        _tombstoneMs = (long)options.TombstoneLifetime.TotalMilliseconds;
+
+        Span<byte> randomKey = stackalloc byte[16];
+        SecureRandomPool.Fill(randomKey);
+        _creatorHash = new SipHash128(options.CreatorHashKey.IsEmpty ? randomKey : options.CreatorHashKey.Span);
+
+        int count = options.ResolveShardCount();
+        _shardMask = count - 1;
+        _shards = new OtpShard[count];
+        for (int i = 0; i < count; i++)
+        {
+            _shards[i] = new OtpShard(this, i, 0);
+        }
+    }
+
+    public long LiveCount => Volatile.Read(ref _live);
+
+    public int ShardCount => _shards.Length;
+
+    /// <summary>Milliseconds since the store was created, from the monotonic clock.</summary>
+    public long NowMs => (long)((_time.GetTimestamp() - _startTimestamp) * _msPerTimestampTick);
+
+    public IssueResult Issue(int accountId, ReadOnlySpan<byte> tokenCreator, CodeType codeType, int codeLength, int expirySeconds, bool reCreate, Span<byte> otp)
+    {
+        if (tokenCreator.IsEmpty || tokenCreator.Length > MaxTokenCreatorBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tokenCreator), "tokenCreator must be 1 to 1024 UTF-8 bytes.");
+        }
+
+        if (!CodeAlphabet.IsValidLength(codeLength))
+        {
+            throw new ArgumentOutOfRangeException(nameof(codeLength));
+        }
+
+        if (expirySeconds < 0 || expirySeconds > OtpStoreOptions.MaxSupportedExpirySeconds)
+        {
+            throw new ArgumentOutOfRangeException(nameof(expirySeconds));
+        }
+
+        UInt128 creator = CreatorDigest(accountId, tokenCreator);
+        OtpShard shard = _shards[(int)(ulong)creator & _shardMask];
+        CodeGenerator.Write(codeType, otp[..codeLength]);
+        OtpToken token = NewTokenFor(shard);
+        long now = NowMs;
+        long deadline = expirySeconds == 0 ? long.MaxValue : now + (expirySeconds * 1000L);
+        return shard.Issue(accountId, creator, token, otp, codeLength, deadline, reCreate, now);
+    }
+
+    public VerifyResult Verify(int accountId, OtpToken token, ReadOnlySpan<byte> otp, Span<byte> matchedOtp)
+    {
+        OtpShard shard = _shards[(int)(ulong)token.Value & _shardMask];
+        return shard.Verify(accountId, token, otp, matchedOtp, _maxVerifyAttempts, _tombstoneMs, NowMs);
+    }
+
+    /// <summary>
+    /// Reclaims expired pairs in every shard, at most <paramref name="budgetPerShard"/> per shard,
+    /// skipping shards that are busy. Called by <see cref="ExpiryHeartbeat"/>.
+    /// </summary>
+    /// <returns>True when every shard is caught up.</returns>
+    public bool AdvanceExpiry(int budgetPerShard)
+    {
+        long now = NowMs;
+        bool caughtUp = true;
+        foreach (OtpShard shard in _shards)
+        {
+            int budget = budgetPerShard;
+            caughtUp &= shard.TryAdvance(now, ref budget);
+        }
+
+        return caughtUp;
+    }
+
+    /// <summary>Entries held across the shards, read shard by shard (for consistency checks).</summary>
+    internal long CountEntries()
+    {
+        long total = 0;
+        foreach (OtpShard shard in _shards)
+        {
+            total += shard.Count;
+        }
+
+        return total;
+    }
+
+    internal long CountWheelEntries()
+    {
+        long total = 0;
+        foreach (OtpShard shard in _shards)
+        {
+            total += shard.WheelCount;
+        }
+
+        return total;
+    }
+
+    internal bool TryReserve()
+    {
+        if (Interlocked.Increment(ref _live) > _maxLivePairs)
+        {
+            Interlocked.Decrement(ref _live);
+            return false;
+        }
+
+        return true;
+    }
+
+    internal void ReleaseReservation() => Interlocked.Decrement(ref _live);
+
+    /// <summary>A random token whose lowest bits name <paramref name="shard"/>.</summary>
+    internal OtpToken NewTokenFor(OtpShard shard)
+    {
+        UInt128 value = OtpToken.NewRandom().Value;
+        return new OtpToken((value & ~(UInt128)(uint)_shardMask) | (uint)shard.Index);
+    }
+
+    private UInt128 CreatorDigest(int accountId, ReadOnlySpan<byte> tokenCreator)
+    {
+        Span<byte> input = stackalloc byte[4 + MaxTokenCreatorBytes];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(input, accountId);
+        tokenCreator.CopyTo(input[4..]);
+        return _creatorHash.Hash(input[..(4 + tokenCreator.Length)]);
+    }
+}

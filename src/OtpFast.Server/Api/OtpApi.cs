@@ -1,0 +1,348 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using OtpFast.Core.Accounts;
+using OtpFast.Core.Codes;
+using OtpFast.Core.Store;
+using OtpFast.Core.Tokens;
+using OtpFast.Core.Transactions;
+using OtpFast.Server.Accounts;
+using OtpFast.Server.Hosting;
+using OtpFast.Server.Observability;
+
+namespace OtpFast.Server.Api;
+
+/// <summary>
+/// The two Juvlon v4 calls: reads the body whatever its Content-Type, runs API.md's checks in
+/// their documented order, calls the store, and answers.
+/// </summary>
+internal sealed partial class OtpApi
+{
+    private const int StackScratchBytes = 2048;
+
+    private readonly AccountsHolder _accounts;
+    private readonly IOtpStore _store;
+    private readonly TransactionIdGenerator _transactionIds;
+    private readonly ApiMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<OtpApi> _logger;
+    private readonly int _maxBodyBytes;
+    private readonly int _maxExpirySeconds;
+
+    public OtpApi(AccountsHolder accounts, IOtpStore store, TransactionIdGenerator transactionIds, ApiMetrics metrics, TimeProvider time, ServerOptions options, ILogger<OtpApi> logger)
+    {
+        _accounts = accounts;
+        _store = store;
+        _transactionIds = transactionIds;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _maxBodyBytes = options.MaxBodyBytes;
+        _maxExpirySeconds = options.MaxExpirySeconds;
+    }
+
+    private enum Call
+    {
+        Request,
+        Verify,
+    }
+
+    public Task RequestOneTimeCodeAsync(HttpContext context) => HandleAsync(context, Call.Request);
+
+    public Task VerifyOneTimeCodeAsync(HttpContext context) => HandleAsync(context, Call.Verify);
+
+    private async Task HandleAsync(HttpContext context, Call call)
+    {
+        HttpRequest request = context.Request;
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            Fail(context.Response, call, ApiCode.InvalidMethod);
+            return;
+        }
+
+        if (request.ContentLength > _maxBodyBytes)
+        {
+            Fail(context.Response, call, ApiCode.TooLarge);
+            return;
+        }
+
+        PipeReader body = request.BodyReader;
+        ReadResult read;
+        try
+        {
+            while (true)
+            {
+                read = await body.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+                if (read.Buffer.Length > _maxBodyBytes)
+                {
+                    // Stop here: the rest of an oversized body is never buffered.
+                    body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                    Fail(context.Response, call, ApiCode.TooLarge);
+                    return;
+                }
+
+                if (read.IsCompleted)
+                {
+                    break;
+                }
+
+                body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            Fail(context.Response, call, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? ApiCode.TooLarge : ApiCode.Malformed);
+            return;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            Process(context.Response, call, read.Buffer);
+        }
+#pragma warning disable CA1031 // Whatever goes wrong inside, the client gets a documented code and the server goes on.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogUnexpected(e.GetType().Name);
+            Fail(context.Response, call, ApiCode.Unavailable);
+        }
+        finally
+        {
+            body.AdvanceTo(read.Buffer.End);
+        }
+    }
+
+    private void Process(HttpResponse response, Call call, ReadOnlySequence<byte> sequence)
+    {
+        byte[]? rentedBody = null;
+        ReadOnlySpan<byte> body;
+        if (sequence.IsSingleSegment)
+        {
+            body = sequence.FirstSpan;
+        }
+        else
+        {
+            rentedBody = ArrayPool<byte>.Shared.Rent((int)sequence.Length);
+            sequence.CopyTo(rentedBody);
+            body = rentedBody.AsSpan(0, (int)sequence.Length);
+        }
+
+        byte[]? rentedScratch = null;
+        Span<byte> scratch = body.Length <= StackScratchBytes
+            ? stackalloc byte[StackScratchBytes]
+            : (rentedScratch = ArrayPool<byte>.Shared.Rent(body.Length));
+        try
+        {
+            if (call == Call.Request)
+            {
+                RequestCode(response, body, scratch);
+            }
+            else
+            {
+                VerifyCode(response, body, scratch);
+            }
+        }
+        finally
+        {
+            if (rentedBody is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedBody);
+            }
+
+            if (rentedScratch is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedScratch);
+            }
+        }
+    }
+
+    private void RequestCode(HttpResponse response, ReadOnlySpan<byte> body, Span<byte> scratch)
+    {
+        if (!RequestFields.TryParse(body, scratch, out RequestFields fields)
+            || fields.HasStructuredValue(ApiField.ApiKey, ApiField.ReCreate)
+            || TooLong(fields, ApiField.TokenCreator, ServerOptions.MaxTokenCreatorChars))
+        {
+            Fail(response, Call.Request, ApiCode.Malformed);
+            return;
+        }
+
+        if (!TryAuthenticate(response, Call.Request, fields, out Account account))
+        {
+            return;
+        }
+
+        if (account.State == AccountState.SendingBlocked)
+        {
+            Fail(response, Call.Request, ApiCode.SendingBlocked);
+            return;
+        }
+
+        if (IsUnusable(response, Call.Request, account))
+        {
+            return;
+        }
+
+        CodeType codeType = CodeType.Num;
+        FieldValue typeField = fields[ApiField.CodeType];
+        if (typeField.Kind is not (ValueKind.Absent or ValueKind.Null)
+            && (typeField.Kind != ValueKind.String || !CodeAlphabet.TryParse(fields.Text(typeField), out codeType)))
+        {
+            Fail(response, Call.Request, ApiCode.InvalidCodeType);
+            return;
+        }
+
+        long codeLength = CodeAlphabet.MinLength;
+        if (!IsDefault(fields, ApiField.CodeLength)
+            && (!fields.TryGetInteger(ApiField.CodeLength, out codeLength) || !CodeAlphabet.IsValidLength((int)Math.Min(codeLength, int.MaxValue))))
+        {
+            Fail(response, Call.Request, ApiCode.InvalidCodeLength);
+            return;
+        }
+
+        long expiry = 0;
+        if (!IsDefault(fields, ApiField.Expiry)
+            && (!fields.TryGetInteger(ApiField.Expiry, out expiry) || expiry > _maxExpirySeconds))
+        {
+            Fail(response, Call.Request, ApiCode.InvalidExpiry);
+            return;
+        }
+
+        bool reCreate = false;
+        if (!IsDefault(fields, ApiField.ReCreate) && !fields.TryGetBoolean(ApiField.ReCreate, out reCreate))
+        {
+            Fail(response, Call.Request, ApiCode.InvalidRecreate);
+            return;
+        }
+
+        Span<byte> otp = stackalloc byte[CodeAlphabet.MaxLength];
+        FieldValue creator = fields[ApiField.TokenCreator];
+        if (creator.IsMissing)
+        {
+            otp = otp[..(int)codeLength];
+            CodeGenerator.Write(codeType, otp);
+            Count(Call.Request, ApiCode.Accepted);
+            ApiResponse.WriteIssued(response, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]), otp, default);
+            return;
+        }
+
+        IssueResult issued = _store.Issue(account.Id, fields.Text(creator), codeType, (int)codeLength, (int)expiry, reCreate, otp);
+        if (issued.Status == IssueStatus.Full)
+        {
+            Fail(response, Call.Request, ApiCode.Unavailable);
+            return;
+        }
+
+        Span<byte> token = stackalloc byte[OtpToken.Length];
+        issued.Token.Format(token);
+        Count(Call.Request, ApiCode.Accepted);
+        ApiResponse.WriteIssued(response, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]), otp[..issued.OtpLength], token);
+    }
+
+    private void VerifyCode(HttpResponse response, ReadOnlySpan<byte> body, Span<byte> scratch)
+    {
+        if (!RequestFields.TryParse(body, scratch, out RequestFields fields)
+            || fields.HasStructuredValue(ApiField.ApiKey, ApiField.ApiKey)
+            || fields.HasStructuredValue(ApiField.Token, ApiField.Otp))
+        {
+            Fail(response, Call.Verify, ApiCode.Malformed);
+            return;
+        }
+
+        if (!TryAuthenticate(response, Call.Verify, fields, out Account account) || IsUnusable(response, Call.Verify, account))
+        {
+            return;
+        }
+
+        FieldValue tokenField = fields[ApiField.Token];
+        FieldValue otpField = fields[ApiField.Otp];
+        if (tokenField.IsMissing || otpField.IsMissing
+            || !OtpToken.TryParse(fields.Text(tokenField), out OtpToken token)
+            || !CodeAlphabet.IsPlausibleCode(fields.Text(otpField)))
+        {
+            Fail(response, Call.Verify, ApiCode.InvalidTokenOrOtp);
+            return;
+        }
+
+        Span<byte> matched = stackalloc byte[CodeAlphabet.MaxLength];
+        VerifyResult result = _store.Verify(account.Id, token, fields.Text(otpField), matched);
+        _metrics.CountOutcome(result.Outcome);
+        Span<byte> tokenText = stackalloc byte[OtpToken.Length];
+        token.Format(tokenText);
+        Count(Call.Verify, ApiCode.Accepted);
+        ApiResponse.WriteVerified(response, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]), result.Outcome, tokenText, matched[..result.OtpLength]);
+    }
+
+    /// <summary>Codes 402 and 403.</summary>
+    private bool TryAuthenticate(HttpResponse response, Call call, in RequestFields fields, out Account account)
+    {
+        account = null!;
+        FieldValue key = fields[ApiField.ApiKey];
+        if (key.IsMissing)
+        {
+            Fail(response, call, ApiCode.EmptyKey);
+            return false;
+        }
+
+        if (!_accounts.Current.TryFind(fields.Text(key), out account))
+        {
+            Fail(response, call, ApiCode.InvalidKey);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Codes 405 and 448, in that order (a sending-blocked account is checked by the caller).</summary>
+    private bool IsUnusable(HttpResponse response, Call call, Account account)
+    {
+        if (account.IsExpiredOn(DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime)))
+        {
+            Fail(response, call, ApiCode.AccountExpired);
+            return true;
+        }
+
+        if (account.State == AccountState.Deactivated)
+        {
+            Fail(response, call, ApiCode.Deactivated);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>An optional field left out or given as null takes its default.</summary>
+    private static bool IsDefault(in RequestFields fields, ApiField field) => fields[field].Kind is ValueKind.Absent or ValueKind.Null;
+
+    private static bool TooLong(in RequestFields fields, ApiField field, int maxChars)
+    {
+        FieldValue value = fields[field];
+        return value.Length > maxChars && Encoding.UTF8.GetCharCount(fields.Text(value)) > maxChars;
+    }
+
+    private void Fail(HttpResponse response, Call call, int code)
+    {
+        Count(call, code);
+        ApiResponse.WriteError(response, code, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]));
+    }
+
+    private void Count(Call call, int code)
+    {
+        if (call == Call.Request)
+        {
+            _metrics.CountRequest(code);
+        }
+        else
+        {
+            _metrics.CountVerify(code);
+        }
+    }
+
+    private Span<byte> NextTransactionId(Span<byte> buffer) => buffer[.._transactionIds.WriteNext(buffer)];
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected {ExceptionType} while answering an API call; answered code 503")]
+    private partial void LogUnexpected(string exceptionType);
+}

@@ -1,0 +1,167 @@
+using OtpFast.Core.Accounts;
+
+namespace OtpFast.Server.Cli;
+
+/// <summary><c>otpfast accounts VERB ...</c>: manages the accounts file the running server watches.</summary>
+/// <remarks>
+/// Exit codes: 0 done, 1 the change could not be made (no such account, bad file), 64 usage error.
+/// Only <c>add</c> prints a key, and only as its last line of standard output.
+/// </remarks>
+internal static class AccountsCommand
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int UsageError = 64;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var positional = new List<string>();
+        string? dataDir = null;
+        string? expires = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--data-dir" when i + 1 < args.Length:
+                    dataDir = args[++i];
+                    break;
+                case "--expires" when i + 1 < args.Length:
+                    expires = args[++i];
+                    break;
+                case "--data-dir" or "--expires":
+                    return UsageFailure(stderr, $"{args[i]} needs a value.");
+                default:
+                    if (args[i].StartsWith("--", StringComparison.Ordinal))
+                    {
+                        return UsageFailure(stderr, $"unknown option {args[i]}.");
+                    }
+
+                    positional.Add(args[i]);
+                    break;
+            }
+        }
+
+        dataDir ??= Environment.GetEnvironmentVariable("OTPFAST_DataDir") is { Length: > 0 } env ? env : "./data";
+        string path = AccountsFile.PathIn(dataDir);
+        if (positional.Count == 0)
+        {
+            return UsageFailure(stderr, "missing verb.");
+        }
+
+        string verb = positional[0];
+        int expected = verb switch
+        {
+            "list" => 1,
+            "expire" => 3,
+            "add" or "block" or "unblock" or "deactivate" or "activate" or "remove" => 2,
+            _ => -1,
+        };
+        if (expected < 0)
+        {
+            return UsageFailure(stderr, $"unknown verb '{verb}'.");
+        }
+
+        if (positional.Count != expected || (expires is not null && verb != "add"))
+        {
+            return UsageFailure(stderr, $"wrong arguments for '{verb}'.");
+        }
+
+        try
+        {
+            return verb switch
+            {
+                "add" => Add(path, positional[1], expires, stdout, stderr),
+                "list" => List(path, stdout),
+                "expire" => Expire(path, positional[1], positional[2], stdout, stderr),
+                "unblock" => Unblock(path, positional[1], stdout, stderr),
+                "remove" => Done(stdout, () => AccountsFile.Remove(path, positional[1]), $"removed {positional[1]}"),
+                "block" => SetState(path, positional[1], AccountState.SendingBlocked, stdout),
+                "deactivate" => SetState(path, positional[1], AccountState.Deactivated, stdout),
+                _ => SetState(path, positional[1], AccountState.Active, stdout),
+            };
+        }
+        catch (AccountsFileException e)
+        {
+            stderr.WriteLine($"otpfast accounts: {e.Message}");
+            return Failed;
+        }
+    }
+
+    private static int Add(string path, string name, string? expires, TextWriter stdout, TextWriter stderr)
+    {
+        DateOnly? expiresOn = null;
+        if (expires is not null)
+        {
+            if (!AccountsFile.TryParseDate(expires, out DateOnly date))
+            {
+                return UsageFailure(stderr, $"--expires must be YYYY-MM-DD; got '{expires}'.");
+            }
+
+            expiresOn = date;
+        }
+
+        string key = AccountsFile.Add(path, name, expiresOn);
+        stdout.WriteLine($"added account {name} to {path}; its key (shown once, only its digest is stored):");
+        stdout.WriteLine(key);
+        return Ok;
+    }
+
+    private static int List(string path, TextWriter stdout)
+    {
+        AccountDirectory accounts = AccountsFile.Load(path);
+        stdout.WriteLine($"{"NAME",-24} {"ID",6} {"STATE",-16} EXPIRES");
+        foreach (Account a in accounts.Accounts)
+        {
+            stdout.WriteLine($"{a.Name,-24} {a.Id,6} {AccountStateNames.ToName(a.State),-16} {a.ExpiresOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "never"}");
+        }
+
+        return Ok;
+    }
+
+    private static int Expire(string path, string name, string when, TextWriter stdout, TextWriter stderr)
+    {
+        DateOnly? expiresOn = null;
+        if (when != "never")
+        {
+            if (!AccountsFile.TryParseDate(when, out DateOnly date))
+            {
+                return UsageFailure(stderr, $"expire needs YYYY-MM-DD or never; got '{when}'.");
+            }
+
+            expiresOn = date;
+        }
+
+        AccountsFile.SetExpiry(path, name, expiresOn);
+        stdout.WriteLine($"{name} expires: {when}");
+        return Ok;
+    }
+
+    private static int Unblock(string path, string name, TextWriter stdout, TextWriter stderr)
+    {
+        Account? account = AccountsFile.Load(path).Accounts.FirstOrDefault(a => a.Name == name);
+        if (account?.State == AccountState.Deactivated)
+        {
+            stderr.WriteLine($"otpfast accounts: {name} is deactivated, not blocked; use 'activate'.");
+            return Failed;
+        }
+
+        return SetState(path, name, AccountState.Active, stdout);
+    }
+
+    private static int SetState(string path, string name, AccountState state, TextWriter stdout) =>
+        Done(stdout, () => AccountsFile.SetState(path, name, state), $"{name}: {AccountStateNames.ToName(state)}");
+
+    private static int Done(TextWriter stdout, Action change, string message)
+    {
+        change();
+        stdout.WriteLine(message);
+        return Ok;
+    }
+
+    private static int UsageFailure(TextWriter stderr, string problem)
+    {
+        stderr.WriteLine($"otpfast accounts: {problem}");
+        stderr.WriteLine(Usage.Text);
+        return UsageError;
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Configuration.Memory;
+using OtpFast.Core.Accounts;
+using OtpFast.Core.Store;
+using OtpFast.Core.Transactions;
+using OtpFast.Server.Accounts;
+using OtpFast.Server.Api;
+using OtpFast.Server.Observability;
+
+namespace OtpFast.Server.Hosting;
+
+/// <summary>Builds the server: configuration, accounts, store, and the one request pipeline.</summary>
+internal static class ServerHost
+{
+    /// <param name="configure">Lets tests add configuration or swap the server before it is read.</param>
+    /// <param name="console">Where the first-run key banner goes (standard output by default).</param>
+    /// <exception cref="StartupException">Configuration or the accounts file is unusable.</exception>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, TextWriter? console = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = ServerOptions.Defaults });
+        builder.Configuration.AddEnvironmentVariables("OTPFAST_");
+        builder.Configuration.AddCommandLine(args, ServerOptions.SwitchMappings);
+        configure?.Invoke(builder);
+
+        ServerOptions options = ServerOptions.Read(builder.Configuration);
+        string accountsPath = AccountsFile.PathIn(options.DataDir);
+        if (!File.Exists(accountsPath))
+        {
+            FirstRun.CreateDefaultAccount(accountsPath, builder.Configuration["Urls"], console ?? Console.Out);
+        }
+
+        AccountDirectory accounts;
+        try
+        {
+            accounts = AccountsFile.Load(accountsPath);
+        }
+        catch (AccountsFileException e)
+        {
+            throw new StartupException($"cannot start: {e.Message}", e);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+
+            // Our own check answers 413 in the API's format; Kestrel's limit is only a backstop.
+            kestrel.Limits.MaxRequestBodySize = Math.Max(options.MaxBodyBytes * 4L, 64 * 1024);
+        });
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new AccountsHolder(accounts));
+        builder.Services.AddSingleton(sp => new ExpiryHeartbeat(TimeSpan.FromMilliseconds(100)));
+        builder.Services.AddSingleton<IOtpStore>(sp =>
+        {
+            var store = new ShardedOtpStore(
+                new OtpStoreOptions { MaxLivePairs = options.MaxLivePairs, MaxVerifyAttempts = options.MaxVerifyAttempts },
+                sp.GetRequiredService<TimeProvider>());
+            sp.GetRequiredService<ExpiryHeartbeat>().Register(store);
+            return store;
+        });
+        builder.Services.AddSingleton(sp => new TransactionIdGenerator(options.NodeId, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<ApiMetrics>();
+        builder.Services.AddSingleton<OtpApi>();
+        builder.Services.AddSingleton<Dispatcher>();
+        builder.Services.AddHostedService(sp => new AccountsReloader(
+            accountsPath,
+            sp.GetRequiredService<AccountsHolder>(),
+            sp.GetRequiredService<ILogger<AccountsReloader>>(),
+            TimeSpan.FromMilliseconds(options.AccountsReloadMilliseconds)));
+
+        WebApplication app = builder.Build();
+        app.Run(app.Services.GetRequiredService<Dispatcher>().DispatchAsync);
+        return app;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using OtpFast.Core.Store;
+using OtpFast.Core.Transactions;
+
+namespace OtpFast.Server.Hosting;
+
+/// <summary>
+/// The server's settings, read from standard ASP.NET Core configuration: embedded defaults,
+/// appsettings.json, <c>OTPFAST_</c> environment variables, then the command line.
+/// </summary>
+internal sealed class ServerOptions
+{
+    public const string DefaultUrls = "http://localhost:5080";
+    public const int DefaultMaxExpirySeconds = 2_592_000;
+    public const int DefaultMaxBodyBytes = 8 * 1024;
+    public const int MaxTokenCreatorChars = 256;
+
+    /// <summary>The embedded defaults, lowest in priority; every key of the README's table.</summary>
+    public static readonly Dictionary<string, string?> Defaults = new()
+    {
+        ["Urls"] = DefaultUrls,
+        ["DataDir"] = "./data",
+        ["NodeId"] = "0",
+        ["MaxExpirySeconds"] = DefaultMaxExpirySeconds.ToString(CultureInfo.InvariantCulture),
+        ["MaxVerifyAttempts"] = OtpStoreOptions.DefaultMaxVerifyAttempts.ToString(CultureInfo.InvariantCulture),
+        ["MaxBodyBytes"] = DefaultMaxBodyBytes.ToString(CultureInfo.InvariantCulture),
+        ["MaxLivePairs"] = OtpStoreOptions.DefaultMaxLivePairs.ToString(CultureInfo.InvariantCulture),
+        ["AccountsReloadMilliseconds"] = "500",
+    };
+
+    /// <summary>Command-line spellings besides <c>--Key value</c>.</summary>
+    public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
+    {
+        ["--data-dir"] = "DataDir",
+        ["--node-id"] = "NodeId",
+        ["--max-expiry-seconds"] = "MaxExpirySeconds",
+        ["--max-verify-attempts"] = "MaxVerifyAttempts",
+        ["--max-body-bytes"] = "MaxBodyBytes",
+        ["--max-live-pairs"] = "MaxLivePairs",
+    };
+
+    public required string DataDir { get; init; }
+
+    public required int NodeId { get; init; }
+
+    public required int MaxExpirySeconds { get; init; }
+
+    public required int MaxVerifyAttempts { get; init; }
+
+    public required int MaxBodyBytes { get; init; }
+
+    public required long MaxLivePairs { get; init; }
+
+    public required int AccountsReloadMilliseconds { get; init; }
+
+    /// <exception cref="StartupException">A value is missing, not a number, or out of range.</exception>
+    public static ServerOptions Read(IConfiguration config)
+    {
+        string dataDir = config["DataDir"] is { Length: > 0 } dir ? dir : throw new StartupException("DataDir must not be empty.");
+        return new ServerOptions
+        {
+            DataDir = dataDir,
+            NodeId = (int)Number(config, "NodeId", 0, TransactionIdGenerator.MaxNodeId),
+            MaxExpirySeconds = (int)Number(config, "MaxExpirySeconds", 1, OtpStoreOptions.MaxSupportedExpirySeconds),
+            MaxVerifyAttempts = (int)Number(config, "MaxVerifyAttempts", 1, 1000),
+            MaxBodyBytes = (int)Number(config, "MaxBodyBytes", 256, 1024 * 1024),
+            MaxLivePairs = Number(config, "MaxLivePairs", 1, 1_000_000_000),
+            AccountsReloadMilliseconds = (int)Number(config, "AccountsReloadMilliseconds", 50, 60_000),
+        };
+    }
+
+    private static long Number(IConfiguration config, string key, long min, long max)
+    {
+        string? text = config[key];
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < min || value > max)
+        {
+            throw new StartupException($"{key} must be a whole number from {min} to {max}; got '{text}'.");
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Text;
+using OtpFast.Core.Store;
+using OtpFast.Server.Api;
+
+namespace OtpFast.Server.Observability;
+
+/// <summary>Counts answers per endpoint and code, served as Prometheus text on <c>GET /metrics</c>.</summary>
+internal sealed class ApiMetrics
+{
+    private readonly long[] _request = new long[ApiCode.All.Length];
+    private readonly long[] _verify = new long[ApiCode.All.Length];
+    private readonly long[] _verifyOutcomes = new long[Enum.GetValues<VerifyOutcome>().Length];
+
+    public void CountRequest(int code) => Interlocked.Increment(ref _request[IndexOf(code)]);
+
+    public void CountVerify(int code) => Interlocked.Increment(ref _verify[IndexOf(code)]);
+
+    public void CountOutcome(VerifyOutcome outcome) => Interlocked.Increment(ref _verifyOutcomes[(int)outcome]);
+
+    public string Render(long livePairs, int accounts)
+    {
+        var text = new StringBuilder(2048);
+        text.Append("# HELP otpfast_answers_total API answers by endpoint and body code.\n");
+        text.Append("# TYPE otpfast_answers_total counter\n");
+        ReadOnlySpan<int> codes = ApiCode.All;
+        for (int i = 0; i < codes.Length; i++)
+        {
+            Line(text, "requestOneTimeCode", codes[i], Volatile.Read(ref _request[i]));
+            Line(text, "verifyOneTimeCode", codes[i], Volatile.Read(ref _verify[i]));
+        }
+
+        text.Append("# HELP otpfast_verify_outcomes_total Verify outcomes by reason.\n");
+        text.Append("# TYPE otpfast_verify_outcomes_total counter\n");
+        foreach (VerifyOutcome outcome in Enum.GetValues<VerifyOutcome>())
+        {
+            string reason = outcome == VerifyOutcome.Verified ? "verified" : Encoding.ASCII.GetString(ApiResponse.ReasonText(outcome));
+            text.Append(CultureInfo.InvariantCulture, $"otpfast_verify_outcomes_total{{reason=\"{reason}\"}} {Volatile.Read(ref _verifyOutcomes[(int)outcome])}\n");
+        }
+
+        text.Append("# HELP otpfast_live_pairs Token-OTP pairs held by the store.\n# TYPE otpfast_live_pairs gauge\n");
+        text.Append(CultureInfo.InvariantCulture, $"otpfast_live_pairs {livePairs}\n");
+        text.Append("# HELP otpfast_accounts Accounts loaded.\n# TYPE otpfast_accounts gauge\n");
+        text.Append(CultureInfo.InvariantCulture, $"otpfast_accounts {accounts}\n");
+        return text.ToString();
+    }
+
+    private static void Line(StringBuilder text, string endpoint, int code, long count) =>
+        text.Append(CultureInfo.InvariantCulture, $"otpfast_answers_total{{endpoint=\"{endpoint}\",code=\"{code}\"}} {count}\n");
+
+    private static int IndexOf(int code) => ApiCode.All.IndexOf(code);
+}

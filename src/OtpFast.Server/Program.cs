@@ -1,0 +1,36 @@
+using OtpFast.Server.Cli;
+using OtpFast.Server.Hosting;
+
+namespace OtpFast.Server;
+
+/// <summary>One binary: the server by default, plus the <c>accounts</c> and <c>health</c> verbs.</summary>
+internal static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0)
+        {
+            switch (args[0])
+            {
+                case "accounts":
+                    return AccountsCommand.Run(args[1..], Console.Out, Console.Error);
+                case "health":
+                    return HealthCommand.Run(args[1..], Console.Out, Console.Error);
+                case "-h" or "--help" or "help":
+                    Console.Out.WriteLine(Usage.Text);
+                    return 0;
+            }
+        }
+
+        try
+        {
+            ServerHost.Build(args).Run();
+            return 0;
+        }
+        catch (StartupException e)
+        {
+            Console.Error.WriteLine($"otpfast: {e.Message}");
+            return 2;
+        }
+    }
+}
