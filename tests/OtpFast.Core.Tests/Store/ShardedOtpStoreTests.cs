@@ -1,0 +1,192 @@
+using OtpFast.Core.Codes;
+using OtpFast.Core.Store;
+using OtpFast.Core.Tokens;
+
+namespace OtpFast.Core.Tests.Store;
+
+public class ShardedOtpStoreTests
+{
+    [Fact]
+    public void APairVerifiesOnceWithItsCodeThenAnswersUsed()
+    {
+        var f = new StoreFixture();
+        var (status, token, otp) = f.Issue(1, "a@example.com");
+        Assert.Equal(IssueStatus.Created, status);
+        Assert.Equal(6, otp.Length);
+        Assert.Equal(VerifyOutcome.Verified, f.Verify(1, token, otp));
+        Assert.Equal(VerifyOutcome.Used, f.Verify(1, token, otp));
+    }
+
+    [Fact]
+    public void LettersVerifyInEitherCase()
+    {
+        var f = new StoreFixture();
+        var (_, token, otp) = f.Issue(1, "a", type: CodeType.Alpha, length: 8);
+        Assert.Equal(VerifyOutcome.Verified, f.Verify(1, token, otp.ToLowerInvariant()));
+    }
+
+    [Fact]
+    public void AWrongCodeIsAMismatchAndTheLimitLocksThePair()
+    {
+        var f = new StoreFixture(maxAttempts: 3);
+        var (_, token, otp) = f.Issue(1, "a");
+        string wrong = StoreFixture.WrongCode(otp);
+        Assert.Equal(VerifyOutcome.Mismatch, f.Verify(1, token, wrong));
+        Assert.Equal(VerifyOutcome.Mismatch, f.Verify(1, token, wrong));
+        Assert.Equal(VerifyOutcome.Mismatch, f.Verify(1, token, wrong));
+        Assert.Equal(VerifyOutcome.Locked, f.Verify(1, token, otp));
+    }
+
+    [Fact]
+    public void ACodeOfAnotherLengthIsAMismatch()
+    {
+        var f = new StoreFixture();
+        var (_, token, otp) = f.Issue(1, "a");
+        Assert.Equal(VerifyOutcome.Mismatch, f.Verify(1, token, otp + "0"));
+        Assert.Equal(VerifyOutcome.Verified, f.Verify(1, token, otp));
+    }
+
+    [Fact]
+    public void ReCreateFalseReturnsTheSameLivePair()
+    {
+        var f = new StoreFixture();
+        var first = f.Issue(1, "a");
+        var again = f.Issue(1, "a", reCreate: false, length: 8, type: CodeType.Alpha);
+        Assert.Equal(IssueStatus.Existing, again.Status);
+        Assert.Equal(first.Token, again.Token);
+        Assert.Equal(first.Otp, again.Otp);
+        f.AssertConsistent(1);
+    }
+
+    [Fact]
+    public void ReCreateTrueReplacesThePairAndTheOldOneNoLongerVerifies()
+    {
+        var f = new StoreFixture();
+        var first = f.Issue(1, "a");
+        var second = f.Issue(1, "a", reCreate: true);
+        Assert.Equal(IssueStatus.Created, second.Status);
+        Assert.NotEqual(first.Token, second.Token);
+        Assert.Equal(VerifyOutcome.Unknown, f.Verify(1, first.Token, first.Otp));
+        Assert.Equal(VerifyOutcome.Verified, f.Verify(1, second.Token, second.Otp));
+        f.AssertConsistent(1);
+    }
+
+    [Fact]
+    public void ReCreateFalseAfterUseOrLockOrExpiryMakesANewPair()
+    {
+        var f = new StoreFixture(maxAttempts: 1);
+        var used = f.Issue(1, "used");
+        f.Verify(1, used.Token, used.Otp);
+        Assert.Equal(IssueStatus.Created, f.Issue(1, "used").Status);
+
+        var locked = f.Issue(1, "locked");
+        f.Verify(1, locked.Token, StoreFixture.WrongCode(locked.Otp));
+        Assert.Equal(IssueStatus.Created, f.Issue(1, "locked").Status);
+
+        var expiring = f.Issue(1, "expiring", expirySeconds: 1);
+        f.Time.Advance(TimeSpan.FromSeconds(1));
+        var renewed = f.Issue(1, "expiring");
+        Assert.Equal(IssueStatus.Created, renewed.Status);
+        Assert.NotEqual(expiring.Token, renewed.Token);
+        f.AssertConsistent(3);
+    }
+
+    [Fact]
+    public void AccountsNeverSeeEachOthersPairs()
+    {
+        var f = new StoreFixture();
+        var a = f.Issue(1, "same@example.com");
+        var b = f.Issue(2, "same@example.com");
+        Assert.Equal(IssueStatus.Created, b.Status);
+        Assert.NotEqual(a.Token, b.Token);
+        Assert.Equal(VerifyOutcome.Unknown, f.Verify(2, a.Token, a.Otp));
+        Assert.Equal(VerifyOutcome.Verified, f.Verify(1, a.Token, a.Otp));
+        Assert.Equal(VerifyOutcome.Verified, f.Verify(2, b.Token, b.Otp));
+    }
+
+    [Fact]
+    public void AnUnknownTokenAnswersUnknown()
+    {
+        var f = new StoreFixture();
+        Assert.Equal(VerifyOutcome.Unknown, f.Verify(1, OtpToken.NewRandom(), "1234"));
+    }
+
+    [Fact]
+    public void TheDeadlineIsComparedOnEveryReadWithoutWaitingForTheWheel()
+    {
+        var f = new StoreFixture();
+        var (_, token, otp) = f.Issue(1, "a", expirySeconds: 60);
+        f.Time.Advance(TimeSpan.FromSeconds(59.9));
+        var (_, token2, otp2) = f.Issue(1, "b", expirySeconds: 60);
+        f.Time.Advance(TimeSpan.FromSeconds(0.1));
+        Assert.Equal(VerifyOutcome.Expired, f.Verify(1, token, otp));
+        Assert.Equal(VerifyOutcome.Verified, f.Verify(1, token2, otp2));
+    }
+
+    [Fact]
+    public void ExpiryZeroNeverExpires()
+    {
+        var f = new StoreFixture();
+        var (_, token, otp) = f.Issue(1, "a", expirySeconds: 0);
+        f.AdvanceAndReclaim(TimeSpan.FromDays(400));
+        f.AssertConsistent(1);
+        Assert.Equal(VerifyOutcome.Verified, f.Verify(1, token, otp));
+    }
+
+    [Fact]
+    public void AConsumedPairWithoutExpiryIsStillReclaimedAfterTheTombstoneLifetime()
+    {
+        var f = new StoreFixture();
+        var (_, token, otp) = f.Issue(1, "a", expirySeconds: 0);
+        f.Verify(1, token, otp);
+        f.AdvanceAndReclaim(TimeSpan.FromMinutes(14));
+        Assert.Equal(VerifyOutcome.Used, f.Verify(1, token, otp));
+        f.AdvanceAndReclaim(TimeSpan.FromMinutes(2));
+        f.AssertConsistent(0);
+        Assert.Equal(VerifyOutcome.Unknown, f.Verify(1, token, otp));
+    }
+
+    [Fact]
+    public void AFullStoreRefusesAndEvictsNothing()
+    {
+        var f = new StoreFixture(maxLivePairs: 3);
+        var pairs = new[] { f.Issue(1, "a"), f.Issue(1, "b"), f.Issue(1, "c", expirySeconds: 10) };
+        Assert.Equal(IssueStatus.Full, f.Issue(1, "d").Status);
+        Assert.Equal(IssueStatus.Full, f.Issue(2, "a").Status);
+        f.AssertConsistent(3);
+
+        // A replacement frees its predecessor's place first, so it still succeeds.
+        var replaced = f.Issue(1, "a", reCreate: true);
+        Assert.Equal(IssueStatus.Created, replaced.Status);
+        Assert.Equal(VerifyOutcome.Verified, f.Verify(1, pairs[1].Token, pairs[1].Otp));
+
+        f.AdvanceAndReclaim(TimeSpan.FromSeconds(11));
+        f.AssertConsistent(2);
+        Assert.Equal(IssueStatus.Created, f.Issue(1, "d").Status);
+    }
+
+    [Fact]
+    public void TokensCarryTheirShardAndAreUniqueAcrossShards()
+    {
+        var f = new StoreFixture(shards: 8, maxLivePairs: 10_000);
+        var tokens = new HashSet<OtpToken>();
+        for (int i = 0; i < 5000; i++)
+        {
+            Assert.True(tokens.Add(f.Issue(1, $"user{i}").Token));
+        }
+
+        var byShard = tokens.GroupBy(t => (int)(t.Value & 7)).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(8, byShard.Count);
+        Assert.All(byShard.Values, count => Assert.InRange(count, 400, 850));
+    }
+
+    [Fact]
+    public void IssueRejectsArgumentsOutsideTheContract()
+    {
+        var f = new StoreFixture();
+        byte[] otp = new byte[12];
+        Assert.Throws<ArgumentOutOfRangeException>(() => f.Store.Issue(1, [], CodeType.Num, 6, 0, false, otp));
+        Assert.Throws<ArgumentOutOfRangeException>(() => f.Store.Issue(1, "a"u8, CodeType.Num, 13, 0, false, otp));
+        Assert.Throws<ArgumentOutOfRangeException>(() => f.Store.Issue(1, "a"u8, CodeType.Num, 6, -1, false, otp));
+    }
+}
