@@ -259,7 +259,7 @@ internal sealed partial class OtpApi
 
         FieldValue tokenField = fields[ApiField.Token];
         FieldValue otpField = fields[ApiField.Otp];
-        if (tokenField.IsMissing || otpField.IsMissing
+        if (tokenField.Kind != ValueKind.String || otpField.Kind is not (ValueKind.String or ValueKind.Number)
             || !OtpToken.TryParse(fields.Text(tokenField), out OtpToken token)
             || !CodeAlphabet.IsPlausibleCode(fields.Text(otpField)))
         {

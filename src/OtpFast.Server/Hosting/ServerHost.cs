@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OtpFast.Core.Accounts;
 using OtpFast.Core.Store;
 using OtpFast.Core.Transactions;
@@ -48,7 +49,7 @@ internal static class ServerHost
         });
 
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new AccountsHolder(accounts));
         builder.Services.AddSingleton(sp => new ExpiryHeartbeat(TimeSpan.FromMilliseconds(100)));
         builder.Services.AddSingleton<IOtpStore>(sp =>

@@ -1,0 +1,70 @@
+using System.Net;
+
+namespace OtpFast.Server.Tests.Api;
+
+public sealed class OutsideTheApiTests : IAsyncLifetime
+{
+    private TestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync();
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Theory]
+    [InlineData("/healthz")]
+    [InlineData("/readyz")]
+    public async Task HealthAndReadinessAnswer200(string path)
+    {
+        using HttpResponseMessage response = await _app.Client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/v4")]
+    [InlineData("/v4/requestOneTimeCode/extra")]
+    [InlineData("/v3/requestOneTimeCode")]
+    [InlineData("/v4/sendOneTimeCode")]
+    public async Task UnknownPathsAnswer404WithAnEmptyBody(string path)
+    {
+        using HttpResponseMessage get = await _app.Client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        Assert.Empty(await get.Content.ReadAsStringAsync());
+        using HttpResponseMessage post = await _app.Client.PostAsync(path, new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
+        Assert.Empty(await post.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task MetricsCountAnswersByEndpointAndCode()
+    {
+        await _app.RequestAsync(new { apiKey = _app.Key, tokenCreator = "m" });
+        await _app.RequestAsync("bad");
+        await _app.VerifyAsync("{}");
+        string metrics = await _app.Client.GetStringAsync("/metrics");
+        Assert.Contains("otpfast_answers_total{endpoint=\"requestOneTimeCode\",code=\"200\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("otpfast_answers_total{endpoint=\"requestOneTimeCode\",code=\"400\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("otpfast_answers_total{endpoint=\"verifyOneTimeCode\",code=\"402\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("otpfast_live_pairs 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("otpfast_accounts 5", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LogsNeverContainAKeyCodeOrToken()
+    {
+        var (token, otp) = await _app.IssueAsync("secret-user@example.com");
+        await _app.VerifyAsync(new { apiKey = _app.Key, token, otp = "000000" });
+        await _app.VerifyAsync(new { apiKey = _app.Key, token, otp });
+        await _app.RequestAsync(new { apiKey = "otpf_wrongwrongwrongwrongwrongwrongwr" });
+        await _app.RequestAsync("{\"apiKey\":");
+        await File.WriteAllTextAsync(_app.AccountsPath, "{ corrupt");
+        await Task.Delay(400);
+
+        string logs = _app.Logs.All;
+        Assert.Contains("keeping the last good set", logs, StringComparison.Ordinal);
+        foreach (string secret in _app.Keys.Values.Append(token).Append(otp).Append("otpf_wrongwrongwrongwrongwrongwrongwr"))
+        {
+            Assert.DoesNotContain(secret, logs, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+}

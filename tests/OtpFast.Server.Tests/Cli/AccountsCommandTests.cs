@@ -1,0 +1,121 @@
+using OtpFast.Core.Accounts;
+using OtpFast.Server.Cli;
+
+namespace OtpFast.Server.Tests.Cli;
+
+public sealed class AccountsCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("otpfast-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void AddPrintsTheKeyAsTheLastLineAndNothingElseSecret()
+    {
+        var (code, stdout, stderr) = Run("add", "shop", "--expires", "2031-02-03");
+        Assert.Equal(0, code);
+        string[] lines = stdout.TrimEnd().Split('\n');
+        string key = lines[^1].Trim();
+        Assert.Matches("^otpf_[a-z2-7]{32}$", key);
+        Assert.Single(lines, l => l.Contains("otpf_", StringComparison.Ordinal));
+        Assert.Empty(stderr);
+        Assert.True(AccountsFile.Load(AccountsFile.PathIn(_dir)).TryFind(System.Text.Encoding.UTF8.GetBytes(key), out Account account));
+        Assert.Equal(new DateOnly(2031, 2, 3), account.ExpiresOn);
+    }
+
+    [Fact]
+    public void ListShowsNamesAndStatesButNeverKeys()
+    {
+        string key = LastLine(Run("add", "shop").Stdout);
+        Run("add", "bank");
+        Run("block", "bank");
+        var (code, stdout, _) = Run("list");
+        Assert.Equal(0, code);
+        Assert.Contains("shop", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"bank\s+\d+\s+sending-blocked", stdout);
+        Assert.DoesNotContain(key, stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("otpf_", stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("block", "sending-blocked")]
+    [InlineData("deactivate", "deactivated")]
+    [InlineData("activate", "active")]
+    public void StateVerbsSetTheState(string verb, string state)
+    {
+        Run("add", "shop");
+        Assert.Equal(0, Run(verb, "shop").Code);
+        Assert.Matches($@"shop\s+\d+\s+{state}\s", Run("list").Stdout);
+    }
+
+    [Fact]
+    public void UnblockRestoresABlockedAccountButNotADeactivatedOne()
+    {
+        Run("add", "shop");
+        Run("block", "shop");
+        Assert.Equal(0, Run("unblock", "shop").Code);
+        Assert.Matches(@"shop\s+\d+\s+active\s", Run("list").Stdout);
+        Run("deactivate", "shop");
+        var (code, _, stderr) = Run("unblock", "shop");
+        Assert.Equal(1, code);
+        Assert.Contains("activate", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ExpireSetsAndClearsTheDate()
+    {
+        Run("add", "shop");
+        Assert.Equal(0, Run("expire", "shop", "2027-03-04").Code);
+        Assert.Matches(@"shop\s+\d+\s+active\s+2027-03-04", Run("list").Stdout);
+        Assert.Equal(0, Run("expire", "shop", "never").Code);
+        Assert.Matches(@"shop\s+\d+\s+active\s+never", Run("list").Stdout);
+        Assert.Equal(64, Run("expire", "shop", "04/03/2027").Code);
+    }
+
+    [Fact]
+    public void RemoveDeletesTheAccount()
+    {
+        Run("add", "shop");
+        Assert.Equal(0, Run("remove", "shop").Code);
+        Assert.DoesNotContain("shop", Run("list").Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, Run("remove", "shop").Code);
+    }
+
+    [Theory]
+    [InlineData(new string[0], 64)]
+    [InlineData(new[] { "frobnicate", "x" }, 64)]
+    [InlineData(new[] { "add" }, 64)]
+    [InlineData(new[] { "add", "a", "b" }, 64)]
+    [InlineData(new[] { "block", "a", "--expires", "2030-01-01" }, 64)]
+    [InlineData(new[] { "add", "a", "--expires", "tomorrow" }, 64)]
+    [InlineData(new[] { "add", "bad name" }, 1)]
+    [InlineData(new[] { "list", "--colour" }, 64)]
+    [InlineData(new[] { "block", "nobody" }, 1)]
+    public void MistakesExitNonZeroWithAMessage(string[] args, int expected)
+    {
+        var (code, _, stderr) = Run(args);
+        Assert.Equal(expected, code);
+        Assert.StartsWith("otpfast accounts:", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACorruptFileIsReportedNotOverwritten()
+    {
+        string path = AccountsFile.PathIn(_dir);
+        File.WriteAllText(path, "{ not json");
+        var (code, _, stderr) = Run("add", "shop");
+        Assert.Equal(1, code);
+        Assert.Contains(path, stderr, StringComparison.Ordinal);
+        Assert.Equal("{ not json", File.ReadAllText(path));
+    }
+
+    private static string LastLine(string text) => text.TrimEnd().Split('\n')[^1].Trim();
+
+    private (int Code, string Stdout, string Stderr) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = AccountsCommand.Run([.. args, "--data-dir", _dir], stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}
