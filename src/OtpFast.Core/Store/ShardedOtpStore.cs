@@ -20,6 +20,7 @@ public sealed class ShardedOtpStore : IOtpStore
     private readonly OtpShard[] _shards;
     private readonly int _shardMask;
     private readonly SipHash128 _creatorHash;
+    private readonly byte[] _creatorHashKey;
     private readonly TimeProvider _time;
     private readonly long _startTimestamp;
     private readonly double _msPerTimestampTick;
@@ -43,7 +44,8 @@ public sealed class ShardedOtpStore : IOtpStore
 
         Span<byte> randomKey = stackalloc byte[16];
         SecureRandomPool.Fill(randomKey);
-        _creatorHash = new SipHash128(options.CreatorHashKey.IsEmpty ? randomKey : options.CreatorHashKey.Span);
+        _creatorHashKey = options.CreatorHashKey.IsEmpty ? randomKey.ToArray() : options.CreatorHashKey.ToArray();
+        _creatorHash = new SipHash128(_creatorHashKey);
 
         int count = options.ResolveShardCount();
         _shardMask = count - 1;
@@ -80,11 +82,9 @@ public sealed class ShardedOtpStore : IOtpStore
 
         UInt128 creator = CreatorDigest(accountId, tokenCreator);
         OtpShard shard = _shards[(int)(ulong)creator & _shardMask];
-        CodeGenerator.Write(codeType, otp[..codeLength]);
-        OtpToken token = NewTokenFor(shard);
         long now = NowMs;
         long deadline = expirySeconds == 0 ? long.MaxValue : now + (expirySeconds * 1000L);
-        return shard.Issue(accountId, creator, token, otp, codeLength, deadline, reCreate, now);
+        return shard.Issue(accountId, creator, codeType, codeLength, deadline, reCreate, now, otp);
     }
 
     public VerifyResult Verify(int accountId, OtpToken token, ReadOnlySpan<byte> otp, Span<byte> matchedOtp)
@@ -110,6 +110,21 @@ public sealed class ShardedOtpStore : IOtpStore
 
         return caughtUp;
     }
+
+    /// <summary>The secret key of the tokenCreator digest: a snapshot must carry it so pairs can be found by creator again.</summary>
+    internal ReadOnlySpan<byte> CreatorHashKey => _creatorHashKey;
+
+    internal void Export<TVisitor>(ref TVisitor visit)
+        where TVisitor : struct, IPairVisitor
+    {
+        foreach (OtpShard shard in _shards)
+        {
+            shard.Export(ref visit);
+        }
+    }
+
+    /// <summary>Puts back a pair from a snapshot into the shard its creator digest names.</summary>
+    internal bool Restore(in PairEntry entry) => _shards[(int)entry.CreatorLow & _shardMask].Restore(entry);
 
     /// <summary>Entries held across the shards, read shard by shard (for consistency checks).</summary>
     internal long CountEntries()

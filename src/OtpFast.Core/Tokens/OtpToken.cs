@@ -29,13 +29,23 @@ public readonly record struct OtpToken(UInt128 Value)
     public void Format(Span<byte> destination)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Length, nameof(destination));
+        // Three 40-bit groups of 8 characters each, then the last 8 bits as 5 + 3 (+ 2 zero) bits:
+        // three 128-bit shifts instead of twenty-six.
+        ReadOnlySpan<byte> alphabet = Alphabet;
         UInt128 v = Value;
-        for (int i = 0; i < Length - 1; i++)
+        for (int group = 0; group < 3; group++)
         {
-            destination[i] = Alphabet[(int)(uint)(v >> (123 - (5 * i))) & 31];
+            ulong bits = (ulong)(v >> (88 - (40 * group))) & 0xFF_FFFF_FFFF;
+            Span<byte> chars = destination.Slice(8 * group, 8);
+            for (int i = 0; i < 8; i++)
+            {
+                chars[i] = alphabet[(int)(bits >> (35 - (5 * i))) & 31];
+            }
         }
 
-        destination[Length - 1] = Alphabet[((int)(uint)v & 7) << 2];
+        int last = (int)(uint)v & 0xFF;
+        destination[24] = alphabet[last >> 3];
+        destination[25] = alphabet[(last & 7) << 2];
     }
 
     /// <summary>Writes the 26 characters of the token into <paramref name="destination"/>.</summary>

@@ -12,6 +12,7 @@ namespace OtpFast.Server.Hosting;
 /// <summary>Builds the server: configuration, accounts, store, and the one request pipeline.</summary>
 internal static class ServerHost
 {
+
     /// <param name="configure">Lets tests add configuration or swap the server before it is read.</param>
     /// <param name="console">Where the first-run key banner goes (standard output by default).</param>
     /// <exception cref="StartupException">Configuration or the accounts file is unusable.</exception>
@@ -52,14 +53,16 @@ internal static class ServerHost
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new AccountsHolder(accounts));
         builder.Services.AddSingleton(sp => new ExpiryHeartbeat(TimeSpan.FromMilliseconds(100)));
-        builder.Services.AddSingleton<IOtpStore>(sp =>
+        builder.Services.AddSingleton(sp => new SnapshotLifecycle(
+            SnapshotFile.PathIn(options.DataDir), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SnapshotLifecycle>>()));
+        builder.Services.AddSingleton(sp =>
         {
-            var store = new ShardedOtpStore(
-                new OtpStoreOptions { MaxLivePairs = options.MaxLivePairs, MaxVerifyAttempts = options.MaxVerifyAttempts },
-                sp.GetRequiredService<TimeProvider>());
+            ShardedOtpStore store = sp.GetRequiredService<SnapshotLifecycle>().LoadStore(
+                new OtpStoreOptions { MaxLivePairs = options.MaxLivePairs, MaxVerifyAttempts = options.MaxVerifyAttempts });
             sp.GetRequiredService<ExpiryHeartbeat>().Register(store);
             return store;
         });
+        builder.Services.AddSingleton<IOtpStore>(sp => sp.GetRequiredService<ShardedOtpStore>());
         builder.Services.AddSingleton(sp => new TransactionIdGenerator(options.NodeId, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ApiMetrics>();
         builder.Services.AddSingleton<OtpApi>();
@@ -72,6 +75,10 @@ internal static class ServerHost
 
         WebApplication app = builder.Build();
         app.Run(app.Services.GetRequiredService<Dispatcher>().DispatchAsync);
+
+        // Runs after Kestrel has stopped and drained in-flight requests.
+        app.Lifetime.ApplicationStopped.Register(() =>
+            app.Services.GetRequiredService<SnapshotLifecycle>().Save(app.Services.GetRequiredService<ShardedOtpStore>()));
         return app;
     }
 }

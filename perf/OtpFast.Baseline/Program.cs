@@ -1,0 +1,22 @@
+using System.Text.Json.Serialization;
+
+// The control of every load comparison: what a slim-builder minimal API costs when it does
+// nothing but answer a constant JSON body of the same shape as OtpFast's answers.
+WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BaselineJson.Default));
+WebApplication app = builder.Build();
+
+var issued = new Issued(200, "Success", "120143828739948544", "630412", "MINRSVBGOKWKEI2MOU47TJ25XM");
+var verified = new Verified(200, "Success", "120143829486534656", "true", "MINRSVBGOKWKEI2MOU47TJ25XM", "630412");
+app.MapPost("/v4/requestOneTimeCode", () => issued);
+app.MapPost("/v4/verifyOneTimeCode", () => verified);
+app.MapGet("/healthz", () => "ok");
+app.Run();
+
+internal sealed record Issued(int code, string status, string transactionId, string OTP, string token);
+
+internal sealed record Verified(int code, string status, string transactionId, string verify, string token, string OTP);
+
+[JsonSerializable(typeof(Issued))]
+[JsonSerializable(typeof(Verified))]
+internal sealed partial class BaselineJson : JsonSerializerContext;

@@ -1,0 +1,17 @@
+using BenchmarkDotNet.Running;
+using OtpFast.Benchmarks;
+
+// dotnet run -c Release --project perf/OtpFast.Benchmarks -- [--memory N | --mass-expiry | BenchmarkDotNet args]
+if (args is ["--memory", var count])
+{
+    MemoryPerPair.Run(int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+
+if (args is ["--mass-expiry"])
+{
+    MassExpiry.Run();
+    return;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(CodeBenchmarks).Assembly).Run(args);

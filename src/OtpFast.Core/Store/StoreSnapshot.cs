@@ -1,0 +1,247 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace OtpFast.Core.Store;
+
+/// <summary>
+/// The binary snapshot of every pair (with attempt counts and used/locked flags) written at a
+/// graceful stop and read back at start.
+/// </summary>
+/// <remarks>
+/// Layout, little-endian: a 48-byte header (magic "OTPFSNP1", version, shard count, the
+/// tokenCreator digest key, the wall-clock time of writing in Unix ms, the entry count), 64
+/// bytes per pair, then an XxHash64 over the header and the hash of all pairs. Deadlines are stored as time
+/// remaining when written; on load the wall-clock time that passed is taken off and what
+/// expired meanwhile is dropped. Monotonic clocks do not survive a restart; the wall clock does.
+/// </remarks>
+public static class StoreSnapshot
+{
+    public const int HeaderSize = 48;
+    public const int RecordSize = 64;
+    public const int TrailerSize = 8;
+    private const int Version = 1;
+    private static ReadOnlySpan<byte> Magic => "OTPFSNP1"u8;
+
+    /// <summary>Writes every pair of <paramref name="store"/>; returns how many.</summary>
+    /// <param name="destination">Seekable: the count is patched into the header once the shards are walked,
+    /// so pairs reclaimed meanwhile by the expiry heartbeat cannot make the header lie.</param>
+    public static long Write(ShardedOtpStore store, Stream destination, DateTimeOffset wallNow)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(destination);
+        long start = destination.Position;
+        Span<byte> header = stackalloc byte[HeaderSize];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], Version);
+        BinaryPrimitives.WriteInt32LittleEndian(header[12..], store.ShardCount);
+        store.CreatorHashKey.CopyTo(header[16..]);
+        BinaryPrimitives.WriteInt64LittleEndian(header[32..], wallNow.ToUnixTimeMilliseconds());
+        destination.Write(header);
+
+        var records = new XxHash64();
+        var writer = new RecordWriter(destination, records, store.NowMs);
+        store.Export(ref writer);
+
+        BinaryPrimitives.WriteInt64LittleEndian(header[40..], writer.Written);
+        long end = destination.Position;
+        destination.Position = start;
+        destination.Write(header);
+        destination.Position = end;
+
+        Span<byte> trailer = stackalloc byte[TrailerSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(trailer, Checksum(header, records));
+        destination.Write(trailer);
+        return writer.Written;
+    }
+
+    /// <summary>Checks a snapshot's size and checksum without loading it.</summary>
+    /// <returns>Null when intact, else what is wrong.</returns>
+    public static string? Validate(Stream source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Span<byte> header = stackalloc byte[HeaderSize];
+        if (source.ReadAtLeast(header, HeaderSize, throwOnEndOfStream: false) < HeaderSize)
+        {
+            return "shorter than its header (truncated)";
+        }
+
+        if (!header[..8].SequenceEqual(Magic))
+        {
+            return "not an OtpFast snapshot (wrong magic)";
+        }
+
+        if (BinaryPrimitives.ReadInt32LittleEndian(header[8..]) != Version)
+        {
+            return $"unsupported snapshot version {BinaryPrimitives.ReadInt32LittleEndian(header[8..])}";
+        }
+
+        long count = BinaryPrimitives.ReadInt64LittleEndian(header[40..]);
+        int shards = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
+        if (count < 0 || shards < 1 || shards > 256 || !System.Numerics.BitOperations.IsPow2(shards))
+        {
+            return "header values out of range";
+        }
+
+        long expectedLength = HeaderSize + (count * RecordSize) + TrailerSize;
+        if (source.CanSeek && source.Length != expectedLength)
+        {
+            return $"length {source.Length} bytes, expected {expectedLength} for {count} pairs (truncated or extended)";
+        }
+
+        var records = new XxHash64();
+        byte[] buffer = new byte[RecordSize * 1024];
+        long remaining = count * RecordSize;
+        while (remaining > 0)
+        {
+            int read = source.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
+            if (read == 0)
+            {
+                return "truncated inside its pairs";
+            }
+
+            records.Append(buffer.AsSpan(0, read));
+            remaining -= read;
+        }
+
+        Span<byte> trailer = stackalloc byte[TrailerSize];
+        if (source.ReadAtLeast(trailer, TrailerSize, throwOnEndOfStream: false) < TrailerSize)
+        {
+            return "truncated before its checksum";
+        }
+
+        return BinaryPrimitives.ReadUInt64LittleEndian(trailer) == Checksum(header, records) ? null : "checksum mismatch";
+    }
+
+    /// <summary>The store options a snapshot needs: its shard count and creator digest key.</summary>
+    /// <remarks>Tokens carry their shard in their low bits, so the shard count must stay as it was.</remarks>
+    public static OtpStoreOptions OptionsFor(Stream source, OtpStoreOptions configured)
+    {
+        ArgumentNullException.ThrowIfNull(configured);
+        Span<byte> header = stackalloc byte[HeaderSize];
+        source.ReadExactly(header);
+        return new OtpStoreOptions
+        {
+            MaxLivePairs = configured.MaxLivePairs,
+            MaxVerifyAttempts = configured.MaxVerifyAttempts,
+            TombstoneLifetime = configured.TombstoneLifetime,
+            ShardCount = BinaryPrimitives.ReadInt32LittleEndian(header[12..]),
+            CreatorHashKey = header.Slice(16, 16).ToArray(),
+        };
+    }
+
+    /// <summary>Loads a validated snapshot into an empty store made with <see cref="OptionsFor"/>.</summary>
+    public static SnapshotLoad Load(Stream source, ShardedOtpStore store, DateTimeOffset wallNow)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(store);
+        Span<byte> header = stackalloc byte[HeaderSize];
+        source.ReadExactly(header);
+        long count = BinaryPrimitives.ReadInt64LittleEndian(header[40..]);
+        long elapsedMs = Math.Max(0, wallNow.ToUnixTimeMilliseconds() - BinaryPrimitives.ReadInt64LittleEndian(header[32..]));
+        long now = store.NowMs;
+        long loaded = 0;
+        long expired = 0;
+        long refused = 0;
+        byte[] record = new byte[RecordSize];
+        for (long i = 0; i < count; i++)
+        {
+            source.ReadExactly(record);
+            PairEntry entry = ReadRecord(record, out long remainingMs);
+            if (remainingMs >= 0)
+            {
+                remainingMs -= elapsedMs;
+                if (remainingMs <= 0)
+                {
+                    expired++;
+                    continue;
+                }
+
+                entry.Deadline = now + remainingMs;
+            }
+            else
+            {
+                entry.Deadline = long.MaxValue;
+            }
+
+            if (store.Restore(entry))
+            {
+                loaded++;
+            }
+            else
+            {
+                refused++;
+            }
+        }
+
+        return new SnapshotLoad(loaded, expired, refused);
+    }
+
+    // The checksum covers the header and, through their own hash, all records.
+    private static ulong Checksum(ReadOnlySpan<byte> header, XxHash64 records)
+    {
+        Span<byte> input = stackalloc byte[HeaderSize + 8];
+        header.CopyTo(input);
+        BinaryPrimitives.WriteUInt64LittleEndian(input[HeaderSize..], records.GetCurrentHashAsUInt64());
+        return XxHash64.HashToUInt64(input);
+    }
+
+    private static PairEntry ReadRecord(ReadOnlySpan<byte> r, out long remainingMs)
+    {
+        var entry = new PairEntry
+        {
+            TokenLow = BinaryPrimitives.ReadUInt64LittleEndian(r),
+            TokenHigh = BinaryPrimitives.ReadUInt64LittleEndian(r[8..]),
+            CreatorLow = BinaryPrimitives.ReadUInt64LittleEndian(r[16..]),
+            CreatorHigh = BinaryPrimitives.ReadUInt64LittleEndian(r[24..]),
+            AccountId = BinaryPrimitives.ReadInt32LittleEndian(r[40..]),
+            OtpLength = Math.Min(r[44], (byte)Codes.CodeAlphabet.MaxLength),
+            WrongAttempts = r[45],
+            Flags = (PairFlags)r[46],
+        };
+        remainingMs = BinaryPrimitives.ReadInt64LittleEndian(r[32..]);
+        r.Slice(48, Codes.CodeAlphabet.MaxLength).CopyTo(entry.Otp);
+        return entry;
+    }
+
+    private struct RecordWriter : IPairVisitor
+    {
+        private readonly Stream _destination;
+        private readonly XxHash64 _hash;
+        private readonly long _now;
+        private readonly byte[] _record;
+
+        public RecordWriter(Stream destination, XxHash64 hash, long now)
+        {
+            _destination = destination;
+            _hash = hash;
+            _now = now;
+            _record = new byte[RecordSize];
+        }
+
+        public long Written { get; private set; }
+
+        public void Visit(in PairEntry entry)
+        {
+            Span<byte> r = _record;
+            r.Clear();
+            BinaryPrimitives.WriteUInt64LittleEndian(r, entry.TokenLow);
+            BinaryPrimitives.WriteUInt64LittleEndian(r[8..], entry.TokenHigh);
+            BinaryPrimitives.WriteUInt64LittleEndian(r[16..], entry.CreatorLow);
+            BinaryPrimitives.WriteUInt64LittleEndian(r[24..], entry.CreatorHigh);
+            long remaining = entry.Deadline == long.MaxValue ? -1 : Math.Max(1, entry.Deadline - _now);
+            BinaryPrimitives.WriteInt64LittleEndian(r[32..], remaining);
+            BinaryPrimitives.WriteInt32LittleEndian(r[40..], entry.AccountId);
+            r[44] = entry.OtpLength;
+            r[45] = entry.WrongAttempts;
+            r[46] = (byte)(entry.Flags & (PairFlags.Used | PairFlags.Locked));
+            ReadOnlySpan<byte> otp = entry.Otp;
+            otp.CopyTo(r[48..]);
+            _hash.Append(r);
+            _destination.Write(r);
+            Written++;
+        }
+    }
+}
+
+/// <summary>What a snapshot load did: pairs restored, dropped because they expired while the server was down, and refused because the store was full.</summary>
+public readonly record struct SnapshotLoad(long Loaded, long Expired, long Refused);
