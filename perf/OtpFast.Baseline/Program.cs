@@ -13,9 +13,21 @@ app.MapPost("/v4/verifyOneTimeCode", () => verified);
 app.MapGet("/healthz", () => "ok");
 app.Run();
 
-internal sealed record Issued(int code, string status, string transactionId, string OTP, string token);
+// Property names exactly as OtpFast writes them (the web JSON defaults would camel-case "OTP").
+internal sealed record Issued(
+    [property: JsonPropertyName("code")] int Code,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("transactionId")] string TransactionId,
+    [property: JsonPropertyName("OTP")] string Otp,
+    [property: JsonPropertyName("token")] string Token);
 
-internal sealed record Verified(int code, string status, string transactionId, string verify, string token, string OTP);
+internal sealed record Verified(
+    [property: JsonPropertyName("code")] int Code,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("transactionId")] string TransactionId,
+    [property: JsonPropertyName("verify")] string Verify,
+    [property: JsonPropertyName("token")] string Token,
+    [property: JsonPropertyName("OTP")] string Otp);
 
 [JsonSerializable(typeof(Issued))]
 [JsonSerializable(typeof(Verified))]

@@ -4,6 +4,8 @@
 #
 #   perf/load/run.sh            full mode: 15 s per scenario, 64 connections (the README table)
 #   perf/load/run.sh --short    short mode: 3 s per scenario (CI reports it, does not gate)
+#   perf/load/run.sh --soak [SECONDS]   the login flow at a fixed ~8,000 req/s for SECONDS
+#                               (default 600): zero errors, RSS after warm-up grows at most 10%
 #
 # BIN_DIR=dir with otpfast and otpfast-baseline already published skips the publish step.
 # Only 127.0.0.1 is ever targeted; every wrk run is bounded by its duration.
@@ -12,6 +14,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 MODE=full DURATION=15 WARMUP=3 CONNECTIONS=64 STARTUP_RUNS=9
 if [ "${1:-}" = "--short" ]; then MODE=short DURATION=3 WARMUP=1 STARTUP_RUNS=3; fi
+if [ "${1:-}" = "--soak" ]; then MODE=soak DURATION=${2:-600}; fi
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 
@@ -34,10 +37,13 @@ PORT=$(( 30000 + RANDOM % 20000 ))
 URL="http://127.0.0.1:$PORT"
 DATA="$WORK/data"
 export OTPFAST_KEY
-OTPFAST_KEY=$("$SERVER" accounts add load --data-dir "$DATA" | tail -n 1)
+OTPFAST_KEY=$("$SERVER" accounts add load --rate unlimited --data-dir "$DATA" | tail -n 1)
 export OTPFAST_REPORT="$ROOT/perf/load/scenarios/_report.lua"
+export OTPFAST_SCENARIOS="$ROOT/perf/load/scenarios"
 
 rss_mb() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # user + system clock ticks of the server
+TICKS_PER_SECOND=$(getconf CLK_TCK)
 
 start() { # target
   local cmd
@@ -55,6 +61,40 @@ run_wrk() { # scenario seconds
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${2}s" --timeout 5s -s "perf/load/scenarios/$1.lua" "$URL" | awk '/^RESULT/ { $1 = ""; print substr($0, 2) }'
 }
 
+if [ "$MODE" = soak ]; then
+  # Warm-up: long enough for the first pairs (60 s expiry) to be reclaimed, so the store is at its steady size.
+  SOAK_WARMUP=$(( DURATION / 5 < 120 ? DURATION / 5 : 120 ))
+  start otpfast
+  taskset -c "$LOAD_CPU" wrk -t1 -c16 -d"${DURATION}s" --timeout 5s -s perf/load/scenarios/soak.lua "$URL" >"$WORK/soak.out" &
+  WRK=$!
+  : >"$WORK/rss.txt"
+  elapsed=0
+  while kill -0 "$WRK" 2>/dev/null; do
+    echo "$elapsed $(rss_mb "$PID")" >>"$WORK/rss.txt"
+    sleep 5
+    elapsed=$((elapsed + 5))
+  done
+  wait "$WRK" || true
+  stop
+  read -r rps p50 p99 p999 non2xx sockerr apierr < <(awk '/^RESULT/ { $1 = ""; print substr($0, 2) }' "$WORK/soak.out")
+  read -r at_warmup max_after final < <(awk -v w="$SOAK_WARMUP" '
+    $1 <= w { warm = $2 }
+    $1 > w { if ($2 > max) max = $2; last = $2 }
+    END { printf "%s %s %s\n", warm, max, last }' "$WORK/rss.txt")
+  growth=$(awk -v a="$at_warmup" -v m="$max_after" 'BEGIN { printf "%.1f", (m - a) * 100 / a }')
+  echo
+  echo "OtpFast soak: login flow for ${DURATION}s (warm-up ${SOAK_WARMUP}s), 16 connections pacing 2 ms, server on CPU $SERVER_CPU"
+  echo
+  echo "| requests/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API errors | RSS at end of warm-up MB | max RSS after MB | final RSS MB | growth |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  printf '| %.0f | %.2f | %.2f | %.2f | %d | %d | %d | %s | %s | %s | %s%% |\n' "$rps" "$p50" "$p99" "$p999" "$non2xx" "$sockerr" "$apierr" "$at_warmup" "$max_after" "$final" "$growth"
+  echo
+  echo "RSS samples (seconds, MB): $(tr '\n' ' ' <"$WORK/rss.txt")"
+  errors=$((non2xx + sockerr + apierr))
+  if [ "$errors" -eq 0 ] && awk -v g="$growth" 'BEGIN { exit !(g <= 10) }'; then echo "soak: PASS (zero errors, growth ${growth}% <= 10%)"; exit 0; fi
+  echo "soak: FAIL ($errors errors, growth ${growth}%)"; exit 1
+fi
+
 declare -A STARTUP IDLE
 for target in baseline otpfast; do
   bin=$SERVER; args=(--data-dir "$DATA" --urls "$URL")
@@ -71,10 +111,14 @@ for scenario in "${SCENARIOS[@]}"; do
     start "$target"
     run_wrk "$scenario" "$WARMUP" >/dev/null
     before=$(rss_mb "$PID")
+    ticks_before=$(cpu_ticks "$PID")
     result=$(run_wrk "$scenario" "$DURATION")
+    ticks=$(( $(cpu_ticks "$PID") - ticks_before ))
     after=$(rss_mb "$PID")
     stop
-    echo "$scenario $target $result $before $after" >>"$RESULTS"
+    # Server CPU microseconds per request: less sensitive to a noisy neighbour than req/s.
+    cpu_us=$(awk -v t="$ticks" -v hz="$TICKS_PER_SECOND" -v r="$(echo "$result" | awk '{ print $1 }')" -v d="$DURATION" 'BEGIN { printf "%.2f", (t / hz) * 1e6 / (r * d) }')
+    echo "$scenario $target $result $before $after $cpu_us" >>"$RESULTS"
   done
 done
 
@@ -82,13 +126,13 @@ echo
 echo "OtpFast load run ($MODE mode): ${DURATION}s per scenario, $CONNECTIONS connections, wrk -t1 on CPU $LOAD_CPU, server on CPU $SERVER_CPU"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo
-printf '| scenario | target | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API errors | req/s vs control | p99 vs control | RSS before MB | RSS after MB |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| scenario | target | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API errors | req/s vs control | p99 vs control | server CPU us/req | RSS before MB | RSS after MB |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 awk '
   $2 == "baseline" { rps[$1] = $3; p99[$1] = $5 }
   { ratio = (rps[$1] > 0) ? sprintf("%.2fx", $3 / rps[$1]) : "-";
     pr = (p99[$1] > 0) ? sprintf("%.2fx", $5 / p99[$1]) : "-";
-    printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %d | %d | %s | %s | %s | %s |\n", $1, ($2 == "baseline" ? "control" : "otpfast"), $3, $4, $5, $6, $7, $8, $9, ratio, pr, $10, $11 }
+    printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %d | %d | %s | %s | %s | %s | %s |\n", $1, ($2 == "baseline" ? "control" : "otpfast"), $3, $4, $5, $6, $7, $8, $9, ratio, pr, $12, $10, $11 }
 ' "$RESULTS"
 echo
 printf '| target | binary MB | startup to first answer, median ms | idle RSS MB |\n|---|---|---|---|\n'

@@ -74,7 +74,8 @@ internal sealed class TestApp : IAsyncDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
         var logs = new LogCapture();
         var console = new StringWriter();
-        var config = new Dictionary<string, string?> { ["DataDir"] = dataDir, ["AccountsReloadMilliseconds"] = "100" };
+        // Unlimited account rate unless a test sets one: most tests send far more than 1000 requests a second.
+        var config = new Dictionary<string, string?> { ["DataDir"] = dataDir, ["AccountsReloadMilliseconds"] = "100", ["DefaultAccountRatePerSecond"] = "0" };
         foreach (var (k, v) in settings ?? [])
         {
             config[k] = v;

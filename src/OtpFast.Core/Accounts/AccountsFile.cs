@@ -42,9 +42,10 @@ public static partial class AccountsFile
     }
 
     /// <summary>Adds an account; returns its new key.</summary>
-    public static string Add(string path, string name, DateOnly? expiresOn)
+    public static string Add(string path, string name, DateOnly? expiresOn, int? ratePerSecond = null)
     {
         ValidateName(name);
+        ValidateRate(ratePerSecond);
         string key = ApiKey.Create();
         Edit(path, createIfMissing: true, model =>
         {
@@ -54,8 +55,16 @@ public static partial class AccountsFile
             }
 
             AddRecord(model, name, key, expiresOn);
+            model.Accounts[^1].RatePerSecond = ratePerSecond;
         });
         return key;
+    }
+
+    /// <summary>Sets the account's request rate; null = the server's default, 0 = unlimited.</summary>
+    public static void SetRate(string path, string name, int? ratePerSecond)
+    {
+        ValidateRate(ratePerSecond);
+        Edit(path, createIfMissing: false, model => Find(model, path, name).RatePerSecond = ratePerSecond);
     }
 
     public static void SetState(string path, string name, AccountState state) =>
@@ -75,6 +84,14 @@ public static partial class AccountsFile
         if (!NamePattern().IsMatch(name))
         {
             throw new AccountsFileException($"invalid account name '{name}': use 1 to 64 of A-Z a-z 0-9 . _ -");
+        }
+    }
+
+    private static void ValidateRate(int? ratePerSecond)
+    {
+        if (ratePerSecond is < 0)
+        {
+            throw new AccountsFileException($"invalid rate {ratePerSecond}: use 0 (unlimited) or more requests per second.");
         }
     }
 
@@ -225,7 +242,12 @@ public static partial class AccountsFile
                 expires = date;
             }
 
-            accounts.Add(new Account(r.Id, r.Name, digest, state, expires));
+            if (r.RatePerSecond is < 0)
+            {
+                throw new AccountsFileException($"{where} ('{r.Name}'): ratePerSecond must be 0 (unlimited), a positive number, or null.");
+            }
+
+            accounts.Add(new Account(r.Id, r.Name, digest, state, expires, r.RatePerSecond));
         }
 
         return new AccountDirectory(accounts);

@@ -25,6 +25,9 @@ internal sealed class AccountRecord
 
     /// <summary>Last valid UTC day as YYYY-MM-DD, or null.</summary>
     public string? Expires { get; set; }
+
+    /// <summary>Requests per second; null = the server's default, 0 = unlimited.</summary>
+    public int? RatePerSecond { get; set; }
 }
 
 [JsonSourceGenerationOptions(

@@ -13,6 +13,9 @@ public enum IssueStatus : byte
 
     /// <summary>The store holds its maximum number of pairs; nothing was stored or evicted.</summary>
     Full,
+
+    /// <summary>A new pair was asked for inside the resend cooldown of the previous one; nothing changed.</summary>
+    CoolingDown,
 }
 
 /// <summary>The outcome of an issue: the status, and for Created/Existing the token and code length.</summary>

@@ -57,7 +57,8 @@ internal sealed class OtpShard : IExpiryHandler
     /// The code and token are drawn only when a pair is created, so a repeated request
     /// (reCreate=false) costs one lookup; drawing them under the lock costs ~80 ns.
     /// </remarks>
-    public IssueResult Issue(int accountId, UInt128 creator, CodeType codeType, int otpLength, long deadline, bool reCreate, long now, Span<byte> otp)
+    /// <param name="cooldownTenths">Resend cooldown in tenths of a second; 0 = off.</param>
+    public IssueResult Issue(int accountId, UInt128 creator, CodeType codeType, int otpLength, long deadline, bool reCreate, long now, int cooldownTenths, Span<byte> otp)
     {
         ulong creatorLow = (ulong)creator;
         ulong creatorHigh = (ulong)(creator >> 64);
@@ -73,6 +74,11 @@ internal sealed class OtpShard : IExpiryHandler
                     ReadOnlySpan<byte> stored = old.Otp;
                     stored[..length].CopyTo(otp);
                     return new IssueResult(IssueStatus.Existing, TokenOf(ref old), length);
+                }
+
+                if (cooldownTenths > 0 && (now / 100) - old.CreatedAt < cooldownTenths)
+                {
+                    return new IssueResult(IssueStatus.CoolingDown, default, 0);
                 }
 
                 // Replaced (or dead): only the newest pair of an account + tokenCreator verifies.
@@ -102,6 +108,7 @@ internal sealed class OtpShard : IExpiryHandler
             entry.CreatorHigh = creatorHigh;
             entry.AccountId = accountId;
             entry.Deadline = deadline;
+            entry.CreatedAt = (int)(now / 100);
             entry.OtpLength = (byte)otpLength;
             otp[..otpLength].CopyTo(entry.Otp);
             _byToken.Add(index);

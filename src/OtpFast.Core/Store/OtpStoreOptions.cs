@@ -26,6 +26,12 @@ public sealed class OtpStoreOptions
     /// </summary>
     public TimeSpan TombstoneLifetime { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// Least time between two new pairs of one account + tokenCreator (a resend flood guard);
+    /// zero turns it off. Asking again with reCreate=false still returns the live pair.
+    /// </summary>
+    public TimeSpan ResendCooldown { get; init; }
+
     /// <summary>Secret 16-byte key of the tokenCreator digest; empty draws a random one.</summary>
     public ReadOnlyMemory<byte> CreatorHashKey { get; init; }
 

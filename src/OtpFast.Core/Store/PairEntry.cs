@@ -29,6 +29,9 @@ internal struct PairEntry
     public int NextByToken;
     public int NextByCreator;
     public int AccountId;
+
+    /// <summary>Store time of creation in tenths of a second (for the resend cooldown).</summary>
+    public int CreatedAt;
     public OtpBuffer Otp;
     public byte OtpLength;
     public byte WrongAttempts;

@@ -27,6 +27,7 @@ public sealed class ShardedOtpStore : IOtpStore
     private readonly long _maxLivePairs;
     private readonly int _maxVerifyAttempts;
     private readonly long _tombstoneMs;
+    private readonly int _cooldownTenths;
     private long _live;
 
     public ShardedOtpStore(OtpStoreOptions options, TimeProvider time)
@@ -41,6 +42,7 @@ public sealed class ShardedOtpStore : IOtpStore
         _maxLivePairs = options.MaxLivePairs;
         _maxVerifyAttempts = options.MaxVerifyAttempts;
         _tombstoneMs = (long)options.TombstoneLifetime.TotalMilliseconds;
+        _cooldownTenths = (int)Math.Ceiling(options.ResendCooldown.TotalMilliseconds / 100);
 
         Span<byte> randomKey = stackalloc byte[16];
         SecureRandomPool.Fill(randomKey);
@@ -84,7 +86,7 @@ public sealed class ShardedOtpStore : IOtpStore
         OtpShard shard = _shards[(int)(ulong)creator & _shardMask];
         long now = NowMs;
         long deadline = expirySeconds == 0 ? long.MaxValue : now + (expirySeconds * 1000L);
-        return shard.Issue(accountId, creator, codeType, codeLength, deadline, reCreate, now, otp);
+        return shard.Issue(accountId, creator, codeType, codeLength, deadline, reCreate, now, _cooldownTenths, otp);
     }
 
     public VerifyResult Verify(int accountId, OtpToken token, ReadOnlySpan<byte> otp, Span<byte> matchedOtp)

@@ -10,7 +10,7 @@ namespace OtpFast.Core.Store;
 /// <remarks>
 /// Layout, little-endian: a 48-byte header (magic "OTPFSNP1", version, shard count, the
 /// tokenCreator digest key, the wall-clock time of writing in Unix ms, the entry count), 64
-/// bytes per pair, then an XxHash64 over the header and the hash of all pairs. Deadlines are stored as time
+/// bytes per pair (the last 4 hold the pair's age for the resend cooldown), then an XxHash64 over the header and the hash of all pairs. Deadlines are stored as time
 /// remaining when written; on load the wall-clock time that passed is taken off and what
 /// expired meanwhile is dropped. Monotonic clocks do not survive a restart; the wall clock does.
 /// </remarks>
@@ -124,6 +124,7 @@ public static class StoreSnapshot
             MaxLivePairs = configured.MaxLivePairs,
             MaxVerifyAttempts = configured.MaxVerifyAttempts,
             TombstoneLifetime = configured.TombstoneLifetime,
+            ResendCooldown = configured.ResendCooldown,
             ShardCount = BinaryPrimitives.ReadInt32LittleEndian(header[12..]),
             CreatorHashKey = header.Slice(16, 16).ToArray(),
         };
@@ -146,7 +147,8 @@ public static class StoreSnapshot
         for (long i = 0; i < count; i++)
         {
             source.ReadExactly(record);
-            PairEntry entry = ReadRecord(record, out long remainingMs);
+            PairEntry entry = ReadRecord(record, out long remainingMs, out uint ageTenths);
+            entry.CreatedAt = (int)Math.Max(int.MinValue, (now / 100) - ageTenths);
             if (remainingMs >= 0)
             {
                 remainingMs -= elapsedMs;
@@ -185,7 +187,7 @@ public static class StoreSnapshot
         return XxHash64.HashToUInt64(input);
     }
 
-    private static PairEntry ReadRecord(ReadOnlySpan<byte> r, out long remainingMs)
+    private static PairEntry ReadRecord(ReadOnlySpan<byte> r, out long remainingMs, out uint ageTenths)
     {
         var entry = new PairEntry
         {
@@ -199,6 +201,7 @@ public static class StoreSnapshot
             Flags = (PairFlags)r[46],
         };
         remainingMs = BinaryPrimitives.ReadInt64LittleEndian(r[32..]);
+        ageTenths = BinaryPrimitives.ReadUInt32LittleEndian(r[60..]);
         r.Slice(48, Codes.CodeAlphabet.MaxLength).CopyTo(entry.Otp);
         return entry;
     }
@@ -236,6 +239,7 @@ public static class StoreSnapshot
             r[46] = (byte)(entry.Flags & (PairFlags.Used | PairFlags.Locked));
             ReadOnlySpan<byte> otp = entry.Otp;
             otp.CopyTo(r[48..]);
+            BinaryPrimitives.WriteUInt32LittleEndian(r[60..], (uint)Math.Max(0, (_now / 100) - entry.CreatedAt));
             _hash.Append(r);
             _destination.Write(r);
             Written++;

@@ -21,6 +21,7 @@ internal sealed partial class OtpApi
     private const int StackScratchBytes = 2048;
 
     private readonly AccountsHolder _accounts;
+    private readonly AccountRateLimiter _rates;
     private readonly IOtpStore _store;
     private readonly TransactionIdGenerator _transactionIds;
     private readonly ApiMetrics _metrics;
@@ -29,9 +30,10 @@ internal sealed partial class OtpApi
     private readonly int _maxBodyBytes;
     private readonly int _maxExpirySeconds;
 
-    public OtpApi(AccountsHolder accounts, IOtpStore store, TransactionIdGenerator transactionIds, ApiMetrics metrics, TimeProvider time, ServerOptions options, ILogger<OtpApi> logger)
+    public OtpApi(AccountsHolder accounts, AccountRateLimiter rates, IOtpStore store, TransactionIdGenerator transactionIds, ApiMetrics metrics, TimeProvider time, ServerOptions options, ILogger<OtpApi> logger)
     {
         _accounts = accounts;
+        _rates = rates;
         _store = store;
         _transactionIds = transactionIds;
         _metrics = metrics;
@@ -181,7 +183,7 @@ internal sealed partial class OtpApi
             return;
         }
 
-        if (IsUnusable(response, Call.Request, account))
+        if (IsUnusable(response, Call.Request, account) || IsOverRate(response, Call.Request, account))
         {
             return;
         }
@@ -236,6 +238,12 @@ internal sealed partial class OtpApi
             return;
         }
 
+        if (issued.Status == IssueStatus.CoolingDown)
+        {
+            Fail(response, Call.Request, ApiCode.RateLimited);
+            return;
+        }
+
         Span<byte> token = stackalloc byte[OtpToken.Length];
         issued.Token.Format(token);
         Count(Call.Request, ApiCode.Accepted);
@@ -252,7 +260,9 @@ internal sealed partial class OtpApi
             return;
         }
 
-        if (!TryAuthenticate(response, Call.Verify, fields, out Account account) || IsUnusable(response, Call.Verify, account))
+        if (!TryAuthenticate(response, Call.Verify, fields, out Account account)
+            || IsUnusable(response, Call.Verify, account)
+            || IsOverRate(response, Call.Verify, account))
         {
             return;
         }
@@ -312,6 +322,18 @@ internal sealed partial class OtpApi
         }
 
         return false;
+    }
+
+    /// <summary>Code 429: the account's request rate is spent.</summary>
+    private bool IsOverRate(HttpResponse response, Call call, Account account)
+    {
+        if (_rates.TryAcquire(account))
+        {
+            return false;
+        }
+
+        Fail(response, call, ApiCode.RateLimited);
+        return true;
     }
 
     /// <summary>An optional field left out or given as null takes its default.</summary>

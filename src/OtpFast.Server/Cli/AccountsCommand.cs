@@ -18,6 +18,7 @@ internal static class AccountsCommand
         var positional = new List<string>();
         string? dataDir = null;
         string? expires = null;
+        string? rate = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -28,7 +29,10 @@ internal static class AccountsCommand
                 case "--expires" when i + 1 < args.Length:
                     expires = args[++i];
                     break;
-                case "--data-dir" or "--expires":
+                case "--rate" when i + 1 < args.Length:
+                    rate = args[++i];
+                    break;
+                case "--data-dir" or "--expires" or "--rate":
                     return UsageFailure(stderr, $"{args[i]} needs a value.");
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal))
@@ -52,7 +56,7 @@ internal static class AccountsCommand
         int expected = verb switch
         {
             "list" => 1,
-            "expire" => 3,
+            "expire" or "rate" => 3,
             "add" or "block" or "unblock" or "deactivate" or "activate" or "remove" => 2,
             _ => -1,
         };
@@ -61,7 +65,7 @@ internal static class AccountsCommand
             return UsageFailure(stderr, $"unknown verb '{verb}'.");
         }
 
-        if (positional.Count != expected || (expires is not null && verb != "add"))
+        if (positional.Count != expected || ((expires is not null || rate is not null) && verb != "add"))
         {
             return UsageFailure(stderr, $"wrong arguments for '{verb}'.");
         }
@@ -70,7 +74,8 @@ internal static class AccountsCommand
         {
             return verb switch
             {
-                "add" => Add(path, positional[1], expires, stdout, stderr),
+                "add" => Add(path, positional[1], expires, rate, stdout, stderr),
+                "rate" => Rate(path, positional[1], positional[2], stdout, stderr),
                 "list" => List(path, stdout),
                 "expire" => Expire(path, positional[1], positional[2], stdout, stderr),
                 "unblock" => Unblock(path, positional[1], stdout, stderr),
@@ -87,8 +92,14 @@ internal static class AccountsCommand
         }
     }
 
-    private static int Add(string path, string name, string? expires, TextWriter stdout, TextWriter stderr)
+    private static int Add(string path, string name, string? expires, string? rate, TextWriter stdout, TextWriter stderr)
     {
+        int? ratePerSecond = null;
+        if (rate is not null && !TryParseRate(rate, out ratePerSecond))
+        {
+            return UsageFailure(stderr, $"--rate must be a whole number of requests per second (0 = unlimited) or 'default'; got '{rate}'.");
+        }
+
         DateOnly? expiresOn = null;
         if (expires is not null)
         {
@@ -100,7 +111,7 @@ internal static class AccountsCommand
             expiresOn = date;
         }
 
-        string key = AccountsFile.Add(path, name, expiresOn);
+        string key = AccountsFile.Add(path, name, expiresOn, ratePerSecond);
         stdout.WriteLine($"added account {name} to {path}; its key (shown once, only its digest is stored):");
         stdout.WriteLine(key);
         return Ok;
@@ -109,10 +120,17 @@ internal static class AccountsCommand
     private static int List(string path, TextWriter stdout)
     {
         AccountDirectory accounts = AccountsFile.Load(path);
-        stdout.WriteLine($"{"NAME",-24} {"ID",6} {"STATE",-16} EXPIRES");
+        stdout.WriteLine($"{"NAME",-24} {"ID",6} {"STATE",-16} {"EXPIRES",-10} RATE/S");
         foreach (Account a in accounts.Accounts)
         {
-            stdout.WriteLine($"{a.Name,-24} {a.Id,6} {AccountStateNames.ToName(a.State),-16} {a.ExpiresOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "never"}");
+            string expires = a.ExpiresOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "never";
+            string rate = a.RatePerSecond switch
+            {
+                null => "default",
+                0 => "unlimited",
+                int n => n.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            stdout.WriteLine($"{a.Name,-24} {a.Id,6} {AccountStateNames.ToName(a.State),-16} {expires,-10} {rate}");
         }
 
         return Ok;
@@ -134,6 +152,35 @@ internal static class AccountsCommand
         AccountsFile.SetExpiry(path, name, expiresOn);
         stdout.WriteLine($"{name} expires: {when}");
         return Ok;
+    }
+
+    private static int Rate(string path, string name, string value, TextWriter stdout, TextWriter stderr)
+    {
+        if (!TryParseRate(value, out int? ratePerSecond))
+        {
+            return UsageFailure(stderr, $"rate needs a whole number of requests per second, 0 or 'unlimited', or 'default'; got '{value}'.");
+        }
+
+        AccountsFile.SetRate(path, name, ratePerSecond);
+        stdout.WriteLine($"{name} rate: {value}");
+        return Ok;
+    }
+
+    private static bool TryParseRate(string value, out int? ratePerSecond)
+    {
+        ratePerSecond = null;
+        switch (value)
+        {
+            case "default":
+                return true;
+            case "unlimited":
+                ratePerSecond = 0;
+                return true;
+            default:
+                bool ok = int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n);
+                ratePerSecond = n;
+                return ok;
+        }
     }
 
     private static int Unblock(string path, string name, TextWriter stdout, TextWriter stderr)

@@ -41,24 +41,24 @@ internal static class ServerHost
             throw new StartupException($"cannot start: {e.Message}", e);
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-
-            // Our own check answers 413 in the API's format; Kestrel's limit is only a backstop.
-            kestrel.Limits.MaxRequestBodySize = Math.Max(options.MaxBodyBytes * 4L, 64 * 1024);
-        });
+        builder.WebHost.ConfigureKestrel(kestrel => KestrelLimits.Apply(kestrel, options));
 
         builder.Services.AddSingleton(options);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new AccountsHolder(accounts));
+        builder.Services.AddSingleton(sp => new AccountRateLimiter(options.DefaultAccountRatePerSecond));
         builder.Services.AddSingleton(sp => new ExpiryHeartbeat(TimeSpan.FromMilliseconds(100)));
         builder.Services.AddSingleton(sp => new SnapshotLifecycle(
             SnapshotFile.PathIn(options.DataDir), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SnapshotLifecycle>>()));
         builder.Services.AddSingleton(sp =>
         {
             ShardedOtpStore store = sp.GetRequiredService<SnapshotLifecycle>().LoadStore(
-                new OtpStoreOptions { MaxLivePairs = options.MaxLivePairs, MaxVerifyAttempts = options.MaxVerifyAttempts });
+                new OtpStoreOptions
+                {
+                    MaxLivePairs = options.MaxLivePairs,
+                    MaxVerifyAttempts = options.MaxVerifyAttempts,
+                    ResendCooldown = TimeSpan.FromSeconds(options.ResendCooldownSeconds),
+                });
             sp.GetRequiredService<ExpiryHeartbeat>().Register(store);
             return store;
         });

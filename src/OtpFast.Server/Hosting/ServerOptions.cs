@@ -26,6 +26,22 @@ internal sealed class ServerOptions
         ["MaxBodyBytes"] = DefaultMaxBodyBytes.ToString(CultureInfo.InvariantCulture),
         ["MaxLivePairs"] = OtpStoreOptions.DefaultMaxLivePairs.ToString(CultureInfo.InvariantCulture),
         ["AccountsReloadMilliseconds"] = "500",
+        ["DefaultAccountRatePerSecond"] = "1000",
+        ["ResendCooldownSeconds"] = "0",
+        ["MaxConnections"] = "10000",
+        ["KeepAliveSeconds"] = "60",
+        ["RequestHeadersTimeoutSeconds"] = "10",
+        ["MaxRequestHeaderBytes"] = "16384",
+        ["MaxRequestHeaderCount"] = "50",
+        ["MaxRequestLineBytes"] = "4096",
+        ["MinDataBytesPerSecond"] = "240",
+
+        // ASP.NET Core starts an Activity (a W3C trace id, a log scope) for every request
+        // whenever this category logs at any level: ~5% of a request's CPU in a profile.
+        // OtpFast logs nothing per request, so it is off unless configured back on.
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
     };
 
     /// <summary>Command-line spellings besides <c>--Key value</c>.</summary>
@@ -53,6 +69,27 @@ internal sealed class ServerOptions
 
     public required int AccountsReloadMilliseconds { get; init; }
 
+    /// <summary>Requests per second an account may make when its own entry sets none; 0 = unlimited.</summary>
+    public required int DefaultAccountRatePerSecond { get; init; }
+
+    /// <summary>Least time between two new pairs of one account + tokenCreator; 0 = off.</summary>
+    public required int ResendCooldownSeconds { get; init; }
+
+    public required int MaxConnections { get; init; }
+
+    public required int KeepAliveSeconds { get; init; }
+
+    public required int RequestHeadersTimeoutSeconds { get; init; }
+
+    public required int MaxRequestHeaderBytes { get; init; }
+
+    public required int MaxRequestHeaderCount { get; init; }
+
+    public required int MaxRequestLineBytes { get; init; }
+
+    /// <summary>Slowest a client may send a body or read an answer (after a 5 s grace period) before it is cut off.</summary>
+    public required int MinDataBytesPerSecond { get; init; }
+
     /// <exception cref="StartupException">A value is missing, not a number, or out of range.</exception>
     public static ServerOptions Read(IConfiguration config)
     {
@@ -66,6 +103,15 @@ internal sealed class ServerOptions
             MaxBodyBytes = (int)Number(config, "MaxBodyBytes", 256, 1024 * 1024),
             MaxLivePairs = Number(config, "MaxLivePairs", 1, 1_000_000_000),
             AccountsReloadMilliseconds = (int)Number(config, "AccountsReloadMilliseconds", 50, 60_000),
+            DefaultAccountRatePerSecond = (int)Number(config, "DefaultAccountRatePerSecond", 0, 10_000_000),
+            ResendCooldownSeconds = (int)Number(config, "ResendCooldownSeconds", 0, 86_400),
+            MaxConnections = (int)Number(config, "MaxConnections", 1, 1_000_000),
+            KeepAliveSeconds = (int)Number(config, "KeepAliveSeconds", 1, 3600),
+            RequestHeadersTimeoutSeconds = (int)Number(config, "RequestHeadersTimeoutSeconds", 1, 300),
+            MaxRequestHeaderBytes = (int)Number(config, "MaxRequestHeaderBytes", 1024, 1024 * 1024),
+            MaxRequestHeaderCount = (int)Number(config, "MaxRequestHeaderCount", 8, 1000),
+            MaxRequestLineBytes = (int)Number(config, "MaxRequestLineBytes", 256, 64 * 1024),
+            MinDataBytesPerSecond = (int)Number(config, "MinDataBytesPerSecond", 1, 1024 * 1024),
         };
     }
 

@@ -42,6 +42,15 @@ internal sealed class ApiMetrics
         text.Append(CultureInfo.InvariantCulture, $"otpfast_live_pairs {livePairs}\n");
         text.Append("# HELP otpfast_accounts Accounts loaded.\n# TYPE otpfast_accounts gauge\n");
         text.Append(CultureInfo.InvariantCulture, $"otpfast_accounts {accounts}\n");
+        text.Append("# HELP otpfast_gc_allocated_bytes_total Bytes allocated on the managed heap since start.\n# TYPE otpfast_gc_allocated_bytes_total counter\n");
+        text.Append(CultureInfo.InvariantCulture, $"otpfast_gc_allocated_bytes_total {GC.GetTotalAllocatedBytes()}\n");
+        text.Append("# HELP otpfast_gc_heap_bytes Managed heap size after the last collection.\n# TYPE otpfast_gc_heap_bytes gauge\n");
+        text.Append(CultureInfo.InvariantCulture, $"otpfast_gc_heap_bytes {GC.GetGCMemoryInfo().HeapSizeBytes}\n");
+        text.Append("# HELP otpfast_gc_collections_total Garbage collections by generation.\n# TYPE otpfast_gc_collections_total counter\n");
+        for (int gen = 0; gen <= GC.MaxGeneration; gen++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"otpfast_gc_collections_total{{generation=\"{gen}\"}} {GC.CollectionCount(gen)}\n");
+        }
         return text.ToString();
     }
 

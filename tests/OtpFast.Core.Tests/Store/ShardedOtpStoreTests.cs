@@ -181,6 +181,31 @@ public class ShardedOtpStoreTests
     }
 
     [Fact]
+    public void TheResendCooldownRefusesANewPairButStillReturnsTheLiveOne()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var store = new ShardedOtpStore(new OtpStoreOptions { ResendCooldown = TimeSpan.FromSeconds(10), ShardCount = 2 }, time);
+        byte[] otp = new byte[12];
+        IssueResult first = store.Issue(1, "a"u8, CodeType.Num, 6, 300, false, otp);
+        Assert.Equal(IssueStatus.CoolingDown, store.Issue(1, "a"u8, CodeType.Num, 6, 300, true, otp).Status);
+        Assert.Equal(first.Token, store.Issue(1, "a"u8, CodeType.Num, 6, 300, false, otp).Token);
+        Assert.Equal(IssueStatus.Created, store.Issue(2, "a"u8, CodeType.Num, 6, 300, true, otp).Status);
+
+        // Kept across a snapshot: the pair's age travels with it.
+        using var snapshot = new MemoryStream();
+        time.Advance(TimeSpan.FromSeconds(5));
+        StoreSnapshot.Write(store, snapshot, time.GetUtcNow());
+        snapshot.Position = 0;
+        var restored = new ShardedOtpStore(StoreSnapshot.OptionsFor(snapshot, new OtpStoreOptions { ResendCooldown = TimeSpan.FromSeconds(10) }), time);
+        snapshot.Position = 0;
+        StoreSnapshot.Load(snapshot, restored, time.GetUtcNow());
+        Assert.Equal(IssueStatus.CoolingDown, restored.Issue(1, "a"u8, CodeType.Num, 6, 300, true, otp).Status);
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(IssueStatus.Created, restored.Issue(1, "a"u8, CodeType.Num, 6, 300, true, otp).Status);
+        Assert.Equal(2, restored.LiveCount);
+    }
+
+    [Fact]
     public void IssueRejectsArgumentsOutsideTheContract()
     {
         var f = new StoreFixture();

@@ -73,6 +73,19 @@ public sealed class AccountsCommandTests : IDisposable
     }
 
     [Fact]
+    public void RateIsSetAtAddAndByTheRateVerb()
+    {
+        Run("add", "shop", "--rate", "20");
+        Assert.Matches(@"shop\s+\d+\s+active\s+never\s+20", Run("list").Stdout);
+        Assert.Equal(0, Run("rate", "shop", "unlimited").Code);
+        Assert.Matches(@"shop\s+\d+\s+active\s+never\s+unlimited", Run("list").Stdout);
+        Assert.Equal(0, Run("rate", "shop", "default").Code);
+        Assert.Matches(@"shop\s+\d+\s+active\s+never\s+default", Run("list").Stdout);
+        Assert.Equal(64, Run("rate", "shop", "-3").Code);
+        Assert.Equal(64, Run("add", "bank", "--rate", "fast").Code);
+    }
+
+    [Fact]
     public void RemoveDeletesTheAccount()
     {
         Run("add", "shop");
