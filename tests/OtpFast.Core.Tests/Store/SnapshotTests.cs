@@ -57,7 +57,7 @@ public sealed class SnapshotTests : IDisposable
         f.Verify(1, used.Token, used.Otp);
 
         SnapshotFile.Save(SnapshotPath, f.Store, f.Time.GetUtcNow());
-        var g = new StoreFixtureOver(SnapshotFile.LoadOrCreate(SnapshotPath, options, f.Time, out _));
+        var g = new StoreFixture(SnapshotFile.LoadOrCreate(SnapshotPath, options, f.Time, out _), f.Time);
 
         // One wrong attempt left; the consumed pair stays consumed; reCreate=false still finds the live pair.
         Assert.Equal(VerifyOutcome.Mismatch, g.Verify(1, guessed.Token, StoreFixture.WrongCode(guessed.Otp)));
@@ -78,7 +78,7 @@ public sealed class SnapshotTests : IDisposable
         SnapshotFile.Save(SnapshotPath, f.Store, f.Time.GetUtcNow());
         f.Time.Advance(TimeSpan.FromSeconds(120));
 
-        var g = new StoreFixtureOver(SnapshotFile.LoadOrCreate(SnapshotPath, new OtpStoreOptions(), f.Time, out SnapshotOutcome outcome));
+        var g = new StoreFixture(SnapshotFile.LoadOrCreate(SnapshotPath, new OtpStoreOptions(), f.Time, out SnapshotOutcome outcome), f.Time);
         Assert.Equal(new SnapshotLoad(1, 1, 0), outcome.Load);
         Assert.Equal(VerifyOutcome.Unknown, g.Verify(1, shortLived.Token, shortLived.Otp));
         f.Time.Advance(TimeSpan.FromSeconds(479));
@@ -132,7 +132,7 @@ public sealed class SnapshotTests : IDisposable
             File.WriteAllBytes(SnapshotPath + ".tmp", partial.ToArray()[..(int)(partial.Length / 2)]);
         }
 
-        var g = new StoreFixtureOver(SnapshotFile.LoadOrCreate(SnapshotPath, new OtpStoreOptions(), f.Time, out SnapshotOutcome outcome));
+        var g = new StoreFixture(SnapshotFile.LoadOrCreate(SnapshotPath, new OtpStoreOptions(), f.Time, out SnapshotOutcome outcome), f.Time);
         Assert.Equal(SnapshotStatus.Loaded, outcome.Status);
         Assert.Equal(1, outcome.Load.Loaded);
         Assert.Equal(VerifyOutcome.Verified, g.Verify(1, kept.Token, kept.Otp));
@@ -163,24 +163,5 @@ public sealed class SnapshotTests : IDisposable
         byte[] copy = [.. bytes];
         copy[at] ^= 0x40;
         return copy;
-    }
-
-    /// <summary>The fixture's helpers over an existing store.</summary>
-    private sealed class StoreFixtureOver(ShardedOtpStore store)
-    {
-        public ShardedOtpStore Store { get; } = store;
-
-        public (IssueStatus Status, OtpToken Token, string Otp) Issue(int account, string creator)
-        {
-            Span<byte> otp = stackalloc byte[CodeAlphabet.MaxLength];
-            IssueResult r = Store.Issue(account, Encoding.UTF8.GetBytes(creator), CodeType.Num, 6, 300, false, otp);
-            return (r.Status, r.Token, Encoding.ASCII.GetString(otp[..r.OtpLength]));
-        }
-
-        public VerifyOutcome Verify(int account, OtpToken token, string otp)
-        {
-            Span<byte> matched = stackalloc byte[CodeAlphabet.MaxLength];
-            return Store.Verify(account, token, Encoding.ASCII.GetBytes(otp), matched).Outcome;
-        }
     }
 }

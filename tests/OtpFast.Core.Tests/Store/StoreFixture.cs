@@ -17,6 +17,13 @@ internal sealed class StoreFixture
             Time);
     }
 
+    /// <summary>The same helpers over an existing store (one restored from a snapshot).</summary>
+    public StoreFixture(ShardedOtpStore store, FakeTimeProvider time)
+    {
+        Store = store;
+        Time = time;
+    }
+
     public FakeTimeProvider Time { get; }
 
     public ShardedOtpStore Store { get; }
