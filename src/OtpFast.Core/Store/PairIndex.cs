@@ -109,7 +109,8 @@ internal sealed class PairIndex<TKey>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow()
     {
-        int[] buckets = new int[_buckets.Length * 2];
+        // Long-lived and reference-free, like the entry pages: straight to the pinned object heap.
+        int[] buckets = GC.AllocateArray<int>(_buckets.Length * 2, pinned: true);
         foreach (int head in _buckets)
         {
             int link = head;
