@@ -15,13 +15,15 @@ internal sealed class Dispatcher
     private readonly ApiMetrics _metrics;
     private readonly IOtpStore _store;
     private readonly AccountsHolder _accounts;
+    private readonly IHostApplicationLifetime _lifetime;
 
-    public Dispatcher(OtpApi api, ApiMetrics metrics, IOtpStore store, AccountsHolder accounts)
+    public Dispatcher(OtpApi api, ApiMetrics metrics, IOtpStore store, AccountsHolder accounts, IHostApplicationLifetime lifetime)
     {
         _api = api;
         _metrics = metrics;
         _store = store;
         _accounts = accounts;
+        _lifetime = lifetime;
     }
 
     public Task DispatchAsync(HttpContext context)
@@ -47,13 +49,12 @@ internal sealed class Dispatcher
         };
     }
 
-    // Ready when the accounts are loaded (always true once started: start-up refuses without them)
-    // and the store answers.
-    private Task Ready(HttpContext context)
-    {
-        bool ready = _accounts.Current is not null && _store.LiveCount >= 0;
-        return ready ? Text(context, StatusCodes.Status200OK, "ready\n") : Text(context, StatusCodes.Status503ServiceUnavailable, "not ready\n");
-    }
+    // The accounts are loaded and the in-memory store answers from the moment the server listens
+    // (start-up refuses to go on without them), so readiness ends only when the server begins to
+    // stop: a load balancer polling /readyz then stops sending before the snapshot is written.
+    private Task Ready(HttpContext context) => _lifetime.ApplicationStopping.IsCancellationRequested
+        ? Text(context, StatusCodes.Status503ServiceUnavailable, "stopping\n")
+        : Text(context, StatusCodes.Status200OK, "ready\n");
 
     private static Task Text(HttpContext context, int status, string body, string contentType = "text/plain; charset=utf-8")
     {

@@ -1,4 +1,8 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OtpFast.Server.Api;
 
 namespace OtpFast.Server.Tests.Api;
 
@@ -17,6 +21,23 @@ public sealed class OutsideTheApiTests : IAsyncLifetime
     {
         using HttpResponseMessage response = await _app.Client.GetAsync(path);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReadinessEndsWhenTheServerBeginsToStop()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        var lifetime = app.App.Services.GetRequiredService<IHostApplicationLifetime>();
+        var dispatcher = app.App.Services.GetRequiredService<Dispatcher>();
+
+        var before = new DefaultHttpContext { Request = { Method = "GET", Path = "/readyz" } };
+        await dispatcher.DispatchAsync(before);
+        Assert.Equal(200, before.Response.StatusCode);
+
+        lifetime.StopApplication();
+        var during = new DefaultHttpContext { Request = { Method = "GET", Path = "/readyz" } };
+        await dispatcher.DispatchAsync(during);
+        Assert.Equal(503, during.Response.StatusCode);
     }
 
     [Theory]
