@@ -53,69 +53,110 @@ internal sealed partial class OtpApi
 
     public Task VerifyOneTimeCodeAsync(HttpContext context) => HandleAsync(context, Call.Verify);
 
-    private async Task HandleAsync(HttpContext context, Call call)
+    // Synchronous when the whole body is already buffered (the usual case for a small POST):
+    // no async state machine is boxed, and RequestAborted is never touched (Kestrel makes its
+    // CancellationTokenSource on first use; a dropped connection ends the body read anyway).
+    private Task HandleAsync(HttpContext context, Call call)
     {
         HttpRequest request = context.Request;
         if (!HttpMethods.IsPost(request.Method))
         {
             Fail(context.Response, call, ApiCode.InvalidMethod);
-            return;
+            return Task.CompletedTask;
         }
 
         if (request.ContentLength > _maxBodyBytes)
         {
             Fail(context.Response, call, ApiCode.TooLarge);
-            return;
+            return Task.CompletedTask;
         }
 
         PipeReader body = request.BodyReader;
-        ReadResult read;
         try
         {
-            while (true)
+            ValueTask<ReadResult> read = body.ReadAsync();
+            if (read.IsCompletedSuccessfully)
             {
-                read = await body.ReadAsync(context.RequestAborted).ConfigureAwait(false);
-                if (read.Buffer.Length > _maxBodyBytes)
+                if (TryFinish(context.Response, call, body, read.Result))
                 {
-                    // Stop here: the rest of an oversized body is never buffered.
-                    body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-                    Fail(context.Response, call, ApiCode.TooLarge);
-                    return;
+                    return Task.CompletedTask;
                 }
 
-                if (read.IsCompleted)
-                {
-                    break;
-                }
+                read = body.ReadAsync();
+            }
 
-                body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            return ReadRestAsync(context.Response, call, body, read);
+        }
+        catch (Exception e) when (IsBodyFailure(e))
+        {
+            FailBody(context.Response, call, e);
+            return Task.CompletedTask;
+        }
+    }
+
+    private async Task ReadRestAsync(HttpResponse response, Call call, PipeReader body, ValueTask<ReadResult> pending)
+    {
+        try
+        {
+            ReadResult read = await pending.ConfigureAwait(false);
+            while (!TryFinish(response, call, body, read))
+            {
+                read = await body.ReadAsync().ConfigureAwait(false);
             }
         }
-        catch (BadHttpRequestException e)
+        catch (Exception e) when (IsBodyFailure(e))
         {
-            Fail(context.Response, call, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? ApiCode.TooLarge : ApiCode.Malformed);
-            return;
+            FailBody(response, call, e);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+    }
+
+    /// <summary>Answers once the body is complete or too large; false (having consumed nothing) when more must be read.</summary>
+    private bool TryFinish(HttpResponse response, Call call, PipeReader body, ReadResult read)
+    {
+        if (read.Buffer.Length > _maxBodyBytes)
         {
-            return;
+            // Stop here: the rest of an oversized body is never buffered.
+            body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            Fail(response, call, ApiCode.TooLarge);
+            return true;
+        }
+
+        if (!read.IsCompleted)
+        {
+            body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            return false;
         }
 
         try
         {
-            Process(context.Response, call, read.Buffer);
+            Process(response, call, read.Buffer);
         }
 #pragma warning disable CA1031 // Whatever goes wrong inside, the client gets a documented code and the server goes on.
         catch (Exception e)
 #pragma warning restore CA1031
         {
             LogUnexpected(e.GetType().Name);
-            Fail(context.Response, call, ApiCode.Unavailable);
+            Fail(response, call, ApiCode.Unavailable);
         }
         finally
         {
             body.AdvanceTo(read.Buffer.End);
         }
+
+        return true;
+    }
+
+    // A malformed or oversized body as Kestrel sees it, or a connection that went away mid-body.
+    private static bool IsBodyFailure(Exception e) => e is BadHttpRequestException or IOException or OperationCanceledException;
+
+    private void FailBody(HttpResponse response, Call call, Exception e)
+    {
+        if (e is BadHttpRequestException bad)
+        {
+            Fail(response, call, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? ApiCode.TooLarge : ApiCode.Malformed);
+        }
+
+        // A dropped connection has no one to answer.
     }
 
     private void Process(HttpResponse response, Call call, ReadOnlySequence<byte> sequence)
