@@ -45,7 +45,6 @@ public static partial class AccountsFile
     public static string Add(string path, string name, DateOnly? expiresOn, int? ratePerSecond = null)
     {
         ValidateName(name);
-        ValidateRate(ratePerSecond);
         string key = ApiKey.Create();
         Edit(path, createIfMissing: true, model =>
         {
@@ -54,18 +53,15 @@ public static partial class AccountsFile
                 throw new AccountsFileException($"{path}: an account named '{name}' already exists.");
             }
 
-            AddRecord(model, name, key, expiresOn);
-            model.Accounts[^1].RatePerSecond = ratePerSecond;
+            AddRecord(model, name, key, expiresOn, ratePerSecond);
         });
         return key;
     }
 
     /// <summary>Sets the account's request rate; null = the server's default, 0 = unlimited.</summary>
-    public static void SetRate(string path, string name, int? ratePerSecond)
-    {
-        ValidateRate(ratePerSecond);
+    /// <remarks>A negative rate is refused by the validation every edit runs before writing.</remarks>
+    public static void SetRate(string path, string name, int? ratePerSecond) =>
         Edit(path, createIfMissing: false, model => Find(model, path, name).RatePerSecond = ratePerSecond);
-    }
 
     public static void SetState(string path, string name, AccountState state) =>
         Edit(path, createIfMissing: false, model => Find(model, path, name).State = AccountStateNames.ToName(state));
@@ -87,15 +83,7 @@ public static partial class AccountsFile
         }
     }
 
-    private static void ValidateRate(int? ratePerSecond)
-    {
-        if (ratePerSecond is < 0)
-        {
-            throw new AccountsFileException($"invalid rate {ratePerSecond}: use 0 (unlimited) or more requests per second.");
-        }
-    }
-
-    private static void AddRecord(AccountsFileModel model, string name, string key, DateOnly? expiresOn)
+    private static void AddRecord(AccountsFileModel model, string name, string key, DateOnly? expiresOn, int? ratePerSecond = null)
     {
         model.Accounts.Add(new AccountRecord
         {
@@ -104,6 +92,7 @@ public static partial class AccountsFile
             KeySha256 = KeyDigest.Of(System.Text.Encoding.UTF8.GetBytes(key)).ToHex(),
             State = AccountStateNames.Active,
             Expires = FormatDate(expiresOn),
+            RatePerSecond = ratePerSecond,
         });
     }
 

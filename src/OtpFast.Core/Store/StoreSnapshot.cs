@@ -10,8 +10,8 @@ namespace OtpFast.Core.Store;
 /// <remarks>
 /// Layout, little-endian: a 48-byte header (magic "OTPFSNP1", version, shard count, the
 /// tokenCreator digest key, the wall-clock time of writing in Unix ms, the entry count), 64
-/// bytes per pair (the last 4 hold the pair's age for the resend cooldown), then an XxHash64 over the header and the hash of all pairs. Deadlines are stored as time
-/// remaining when written; on load the wall-clock time that passed is taken off and what
+/// bytes per pair (the last 4 hold the pair's age for the resend cooldown), then an XxHash64
+/// over the header and the hash of all pairs. Deadlines are stored as time remaining when written; on load the wall-clock time that passed is taken off and what
 /// expired meanwhile is dropped. Monotonic clocks do not survive a restart; the wall clock does.
 /// </remarks>
 public static class StoreSnapshot

@@ -60,6 +60,16 @@ public sealed class AccountsFileTests : IDisposable
     }
 
     [Fact]
+    public void ANegativeRateIsRefusedAndTheFileKeepsItsRate()
+    {
+        AccountsFile.Add(Path, "shop", null, ratePerSecond: 20);
+        Assert.Throws<AccountsFileException>(() => AccountsFile.SetRate(Path, "shop", -1));
+        Assert.Throws<AccountsFileException>(() => AccountsFile.Add(Path, "bank", null, ratePerSecond: -5));
+        Assert.Equal(20, AccountsFile.Load(Path).Accounts.Single(a => a.Name == "shop").RatePerSecond);
+        Assert.DoesNotContain(AccountsFile.Load(Path).Accounts, a => a.Name == "bank");
+    }
+
+    [Fact]
     public void IdsAreNeverReusedAfterARemoval()
     {
         AccountsFile.Add(Path, "a", null);
