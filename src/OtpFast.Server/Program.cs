@@ -24,13 +24,15 @@ internal static class Program
 
         try
         {
-            ServerHost.Build(args).Run();
-            return 0;
+            WebApplication app = ServerHost.Build(args);
+            PairPersistence persistence = app.Services.GetRequiredService<PairPersistence>();
+            app.Run();
+            return persistence.PersistedOnStop ? ExitCodes.Ok : ExitCodes.PersistFailed;
         }
         catch (StartupException e)
         {
             Console.Error.WriteLine($"otpfast: {e.Message}");
-            return 2;
+            return ExitCodes.CannotStart;
         }
     }
 }

@@ -27,4 +27,10 @@ public interface IOtpStore
     /// <summary>Checks <paramref name="otp"/> against the pair of <paramref name="token"/>, consuming it on a match.</summary>
     /// <param name="matchedOtp">On a match, receives the stored code; must hold <see cref="CodeAlphabet.MaxLength"/> bytes.</param>
     VerifyResult Verify(int accountId, OtpToken token, ReadOnlySpan<byte> otp, Span<byte> matchedOtp);
+
+    /// <summary>
+    /// Completes once the change behind a result's non-zero <c>Commit</c> is durable: true, or
+    /// false when it could not be made durable in time (the answer must then be 503, never the result).
+    /// </summary>
+    ValueTask<bool> WaitForCommitAsync(long commit);
 }

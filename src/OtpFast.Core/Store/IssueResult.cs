@@ -16,7 +16,11 @@ public enum IssueStatus : byte
 
     /// <summary>A new pair was asked for inside the resend cooldown of the previous one; nothing changed.</summary>
     CoolingDown,
+
+    /// <summary>The journal cannot take the change now (the disk refuses writes); nothing changed.</summary>
+    Unavailable,
 }
 
 /// <summary>The outcome of an issue: the status, and for Created/Existing the token and code length.</summary>
-public readonly record struct IssueResult(IssueStatus Status, OtpToken Token, int OtpLength);
+/// <param name="Commit">Non-zero when the answer must wait for <see cref="IOtpStore.WaitForCommitAsync"/> before it is sent.</param>
+public readonly record struct IssueResult(IssueStatus Status, OtpToken Token, int OtpLength, long Commit = 0);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using OtpFast.Core.Codes;
+using OtpFast.Core.Store.Journal;
 using OtpFast.Core.Tokens;
 
 namespace OtpFast.Core.Store;
@@ -16,6 +17,9 @@ internal sealed class OtpShard : IExpiryHandler
     private readonly PairIndex<CreatorKey> _byCreator;
     private readonly ExpiryWheel _wheel;
     private readonly ShardedOtpStore _store;
+
+    // Set once, before the server takes requests; null when durability is off.
+    private JournalBuffer? _journal;
 
     public OtpShard(ShardedOtpStore store, int index, long nowMs)
     {
@@ -65,6 +69,7 @@ internal sealed class OtpShard : IExpiryHandler
         lock (_lock)
         {
             int existing = _byCreator.Find(creatorLow, creatorHigh);
+            bool replacesLive = false;
             if (existing >= 0)
             {
                 ref PairEntry old = ref _table[existing];
@@ -73,19 +78,29 @@ internal sealed class OtpShard : IExpiryHandler
                     int length = old.OtpLength;
                     ReadOnlySpan<byte> stored = old.Otp;
                     stored[..length].CopyTo(otp);
-                    return new IssueResult(IssueStatus.Existing, TokenOf(ref old), length);
+                    return new IssueResult(IssueStatus.Existing, TokenOf(ref old), length, ReadCommit());
                 }
 
                 if (cooldownTenths > 0 && (now / 100) - old.CreatedAt < cooldownTenths)
                 {
-                    return new IssueResult(IssueStatus.CoolingDown, default, 0);
+                    return new IssueResult(IssueStatus.CoolingDown, default, 0, ReadCommit());
                 }
 
-                // Replaced (or dead): only the newest pair of an account + tokenCreator verifies.
-                Release(existing);
+                replacesLive = old.IsLive(now);
             }
 
-            if (!_store.TryReserve())
+            if (_journal is { CanAppend: false })
+            {
+                return new IssueResult(IssueStatus.Unavailable, default, 0);
+            }
+
+            if (existing >= 0)
+            {
+                // Replaced (or dead): only the newest pair of an account + tokenCreator verifies.
+                // Its place in MaxLivePairs passes to the new pair.
+                Remove(existing, releaseReservation: false);
+            }
+            else if (!_store.TryReserve())
             {
                 return new IssueResult(IssueStatus.Full, default, 0);
             }
@@ -118,7 +133,14 @@ internal sealed class OtpShard : IExpiryHandler
                 _wheel.Insert(index);
             }
 
-            return new IssueResult(IssueStatus.Created, newToken, otpLength);
+            long commit = 0;
+            if (_journal is not null)
+            {
+                long round = _journal.AppendIssued(entry, _store.ToWall(deadline), _store.ToWall(entry.CreatedAt * 100L));
+                commit = MustWait(replacesLive ? DurableChange.Replaced : DurableChange.Other) ? round : 0;
+            }
+
+            return new IssueResult(IssueStatus.Created, newToken, otpLength, commit);
         }
     }
 
@@ -129,28 +151,34 @@ internal sealed class OtpShard : IExpiryHandler
             int index = _byToken.Find((ulong)token.Value, (ulong)(token.Value >> 64));
             if (index < 0)
             {
-                return new VerifyResult(VerifyOutcome.Unknown, 0);
+                return new VerifyResult(VerifyOutcome.Unknown, 0, ReadCommit());
             }
 
             ref PairEntry entry = ref _table[index];
             if (entry.AccountId != accountId)
             {
-                return new VerifyResult(VerifyOutcome.Unknown, 0);
+                return new VerifyResult(VerifyOutcome.Unknown, 0, ReadCommit());
             }
 
             if ((entry.Flags & PairFlags.Used) != 0)
             {
-                return new VerifyResult(VerifyOutcome.Used, 0);
+                return new VerifyResult(VerifyOutcome.Used, 0, ReadCommit());
             }
 
             if ((entry.Flags & PairFlags.Locked) != 0)
             {
-                return new VerifyResult(VerifyOutcome.Locked, 0);
+                return new VerifyResult(VerifyOutcome.Locked, 0, ReadCommit());
             }
 
             if (now >= entry.Deadline)
             {
-                return new VerifyResult(VerifyOutcome.Expired, 0);
+                return new VerifyResult(VerifyOutcome.Expired, 0, ReadCommit());
+            }
+
+            // Either answer below changes the pair: refuse before comparing if it cannot be recorded.
+            if (_journal is { CanAppend: false })
+            {
+                return new VerifyResult(VerifyOutcome.Unavailable, 0);
             }
 
             int length = entry.OtpLength;
@@ -161,16 +189,97 @@ internal sealed class OtpShard : IExpiryHandler
                 stored.CopyTo(matchedOtp);
                 entry.Flags |= PairFlags.Used;
                 KeepAsTombstone(index, tombstoneMs, now);
-                return new VerifyResult(VerifyOutcome.Verified, length);
+                return new VerifyResult(VerifyOutcome.Verified, length, RecordState(ref entry, DurableChange.ConsumedOrLocked));
             }
 
+            DurableChange change = DurableChange.Other;
             if (++entry.WrongAttempts >= maxAttempts)
             {
                 entry.Flags |= PairFlags.Locked;
                 KeepAsTombstone(index, tombstoneMs, now);
+                change = DurableChange.ConsumedOrLocked;
             }
 
-            return new VerifyResult(VerifyOutcome.Mismatch, 0);
+            return new VerifyResult(VerifyOutcome.Mismatch, 0, RecordState(ref entry, change));
+        }
+    }
+
+    /// <summary>Starts recording this shard's changes in <paramref name="journal"/>; once, before requests arrive.</summary>
+    public void AttachJournal(JournalBuffer journal)
+    {
+        lock (_lock)
+        {
+            _journal = journal;
+        }
+    }
+
+    /// <summary>Hands the journal writer every record appended so far; later ones belong to <paramref name="nextRound"/>.</summary>
+    public void DrainJournal(JournalStaging staging, long nextRound)
+    {
+        lock (_lock)
+        {
+            _journal?.DrainInto(staging, nextRound);
+        }
+    }
+
+    /// <summary>Applies a journaled Issued record: the pair replaces whatever its creator held, unless it has expired since.</summary>
+    public ReplayEffect ReplayIssued(in PairEntry saved, long now)
+    {
+        lock (_lock)
+        {
+            int existing = _byCreator.Find(saved.CreatorLow, saved.CreatorHigh);
+            if (existing >= 0)
+            {
+                Remove(existing, releaseReservation: true);
+            }
+
+            existing = _byToken.Find(saved.TokenLow, saved.TokenHigh);
+            if (existing >= 0)
+            {
+                Remove(existing, releaseReservation: true);
+            }
+
+            if (saved.Deadline <= now)
+            {
+                return ReplayEffect.Expired;
+            }
+
+            return Insert(saved) ? ReplayEffect.Applied : ReplayEffect.Refused;
+        }
+    }
+
+    /// <summary>Applies a journaled State record to the pair of <paramref name="token"/>, if the store still holds it.</summary>
+    public ReplayEffect ReplayState(UInt128 token, int wrongAttempts, PairFlags flags, long deadline, long now)
+    {
+        lock (_lock)
+        {
+            int index = _byToken.Find((ulong)token, (ulong)(token >> 64));
+            if (index < 0)
+            {
+                return ReplayEffect.Ignored;
+            }
+
+            if (deadline <= now)
+            {
+                Remove(index, releaseReservation: true);
+                return ReplayEffect.Expired;
+            }
+
+            ref PairEntry entry = ref _table[index];
+            entry.WrongAttempts = (byte)Math.Min(wrongAttempts, byte.MaxValue);
+            entry.Flags = (entry.Flags & ~(PairFlags.Used | PairFlags.Locked)) | flags;
+            if ((entry.Flags & PairFlags.InWheel) != 0)
+            {
+                _wheel.Remove(index);
+            }
+
+            entry.Deadline = deadline;
+            if (deadline != long.MaxValue)
+            {
+                _wheel.Insert(index);
+            }
+
+            return ReplayEffect.Applied;
         }
     }
 
@@ -215,24 +324,7 @@ internal sealed class OtpShard : IExpiryHandler
     {
         lock (_lock)
         {
-            if (!_store.TryReserve())
-            {
-                return false;
-            }
-
-            int index = _table.Allocate();
-            ref PairEntry entry = ref _table[index];
-            entry = saved;
-            entry.Flags = (saved.Flags & (PairFlags.Used | PairFlags.Locked)) | PairFlags.Allocated;
-            entry.WheelPrev = entry.WheelNext = entry.NextByToken = entry.NextByCreator = 0;
-            _byToken.Add(index);
-            _byCreator.Add(index);
-            if (entry.Deadline != long.MaxValue)
-            {
-                _wheel.Insert(index);
-            }
-
-            return true;
+            return Insert(saved);
         }
     }
 
@@ -245,15 +337,66 @@ internal sealed class OtpShard : IExpiryHandler
         _store.ReleaseReservation();
     }
 
-    private void Release(int index)
+    private void Remove(int index, bool releaseReservation)
     {
         if ((_table[index].Flags & PairFlags.InWheel) != 0)
         {
             _wheel.Remove(index);
         }
 
-        ((IExpiryHandler)this).OnExpired(index);
+        _byToken.Remove(index);
+        _byCreator.Remove(index);
+        _table.Free(index);
+        if (releaseReservation)
+        {
+            _store.ReleaseReservation();
+        }
     }
+
+    private bool Insert(in PairEntry saved)
+    {
+        if (!_store.TryReserve())
+        {
+            return false;
+        }
+
+        int index = _table.Allocate();
+        ref PairEntry entry = ref _table[index];
+        entry = saved;
+        entry.Flags = (saved.Flags & (PairFlags.Used | PairFlags.Locked)) | PairFlags.Allocated;
+        entry.WheelPrev = entry.WheelNext = entry.NextByToken = entry.NextByCreator = 0;
+        _byToken.Add(index);
+        _byCreator.Add(index);
+        if (entry.Deadline != long.MaxValue)
+        {
+            _wheel.Insert(index);
+        }
+
+        return true;
+    }
+
+    private long RecordState(ref PairEntry entry, DurableChange change)
+    {
+        if (_journal is null)
+        {
+            return 0;
+        }
+
+        long round = _journal.AppendState(entry, _store.ToWall(entry.Deadline));
+        return MustWait(change) ? round : 0;
+    }
+
+    // Which answers wait for their own record (see DurabilityMode).
+    private bool MustWait(DurableChange change) => _journal!.Mode switch
+    {
+        DurabilityMode.Strict => true,
+        DurabilityMode.Safe => change != DurableChange.Other,
+        _ => false,
+    };
+
+    // In strict mode an answer that only read the shard still waits for the records it read
+    // (a pair returned again, a "used" whose consume is still on its way to the disk).
+    private long ReadCommit() => _journal is { Mode: DurabilityMode.Strict } journal ? journal.LastRound : 0;
 
     // A consumed or locked pair stays briefly so that a repeat verify can tell why it fails;
     // it must still leave the store even when it had no expiry.

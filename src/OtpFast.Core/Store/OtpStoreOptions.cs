@@ -35,6 +35,17 @@ public sealed class OtpStoreOptions
     /// <summary>Secret 16-byte key of the tokenCreator digest; empty draws a random one.</summary>
     public ReadOnlyMemory<byte> CreatorHashKey { get; init; }
 
+    /// <summary>These limits with a persisted store's shape: its shard count (tokens carry their shard) and creator digest key.</summary>
+    public OtpStoreOptions WithShape(int shardCount, ReadOnlySpan<byte> creatorHashKey) => new()
+    {
+        MaxLivePairs = MaxLivePairs,
+        MaxVerifyAttempts = MaxVerifyAttempts,
+        TombstoneLifetime = TombstoneLifetime,
+        ResendCooldown = ResendCooldown,
+        ShardCount = shardCount,
+        CreatorHashKey = creatorHashKey.ToArray(),
+    };
+
     internal int ResolveShardCount()
     {
         int count = ShardCount;

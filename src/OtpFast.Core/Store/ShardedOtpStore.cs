@@ -1,5 +1,6 @@
 using OtpFast.Core.Codes;
 using OtpFast.Core.Hashing;
+using OtpFast.Core.Store.Journal;
 using OtpFast.Core.Tokens;
 
 namespace OtpFast.Core.Store;
@@ -28,6 +29,8 @@ public sealed class ShardedOtpStore : IOtpStore
     private readonly int _maxVerifyAttempts;
     private readonly long _tombstoneMs;
     private readonly int _cooldownTenths;
+    private readonly long _wallAnchorMs;
+    private StoreJournal? _journal;
     private long _live;
 
     public ShardedOtpStore(OtpStoreOptions options, TimeProvider time)
@@ -38,6 +41,7 @@ public sealed class ShardedOtpStore : IOtpStore
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxVerifyAttempts, 1, nameof(options.MaxVerifyAttempts));
         _time = time;
         _startTimestamp = time.GetTimestamp();
+        _wallAnchorMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         _msPerTimestampTick = 1000.0 / time.TimestampFrequency;
         _maxLivePairs = options.MaxLivePairs;
         _maxVerifyAttempts = options.MaxVerifyAttempts;
@@ -95,6 +99,45 @@ public sealed class ShardedOtpStore : IOtpStore
         return shard.Verify(accountId, token, otp, matchedOtp, _maxVerifyAttempts, _tombstoneMs, NowMs);
     }
 
+    public ValueTask<bool> WaitForCommitAsync(long commit) =>
+        commit == 0 || _journal is null ? new ValueTask<bool>(true) : _journal.WaitAsync(commit);
+
+    /// <summary>The journal recording this store's changes, if durability is on.</summary>
+    public StoreJournal? Journal => _journal;
+
+    /// <summary>Wall-clock Unix milliseconds of a store time (<see cref="long.MaxValue"/> stays "never").</summary>
+    internal long ToWall(long storeMs) => storeMs == long.MaxValue ? long.MaxValue : _wallAnchorMs + storeMs;
+
+    /// <summary>Store milliseconds of a wall-clock time (negative: before this store existed).</summary>
+    internal long FromWall(long wallMs) => wallMs == long.MaxValue ? long.MaxValue : wallMs - _wallAnchorMs;
+
+    internal void AttachJournal(StoreJournal journal)
+    {
+        if (Interlocked.CompareExchange(ref _journal, journal, null) is not null)
+        {
+            throw new InvalidOperationException("The store already has a journal.");
+        }
+
+        foreach (OtpShard shard in _shards)
+        {
+            shard.AttachJournal(new JournalBuffer(journal));
+        }
+    }
+
+    internal void DrainJournal(JournalStaging staging, long nextRound)
+    {
+        foreach (OtpShard shard in _shards)
+        {
+            shard.DrainJournal(staging, nextRound);
+        }
+    }
+
+    /// <summary>Applies a journaled new pair, its times already in store milliseconds.</summary>
+    internal ReplayEffect ReplayIssued(in PairEntry entry) => _shards[(int)entry.CreatorLow & _shardMask].ReplayIssued(entry, NowMs);
+
+    internal ReplayEffect ReplayState(UInt128 token, int wrongAttempts, PairFlags flags, long deadline) =>
+        _shards[(int)(ulong)token & _shardMask].ReplayState(token, wrongAttempts, flags, deadline, NowMs);
+
     /// <summary>
     /// Reclaims expired pairs in every shard, at most <paramref name="budgetPerShard"/> per shard,
     /// skipping shards that are busy. Called by <see cref="ExpiryHeartbeat"/>.
@@ -124,6 +167,10 @@ public sealed class ShardedOtpStore : IOtpStore
             shard.Export(ref visit);
         }
     }
+
+    /// <summary>Hands one shard's entries to <paramref name="visit"/> under that shard's lock.</summary>
+    internal void ExportShard<TVisitor>(int shard, ref TVisitor visit)
+        where TVisitor : struct, IPairVisitor => _shards[shard].Export(ref visit);
 
     /// <summary>Puts back a pair from a snapshot into the shard its creator digest names.</summary>
     internal bool Restore(in PairEntry entry) => _shards[(int)entry.CreatorLow & _shardMask].Restore(entry);

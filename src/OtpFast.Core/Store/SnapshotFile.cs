@@ -7,10 +7,10 @@ namespace OtpFast.Core.Store;
 /// loaded at start, and never deleted when it is bad.
 /// </summary>
 /// <remarks>
-/// A write goes to <c>pairs.snapshot.tmp</c> (mode 0600), is flushed to disk, then renamed over
-/// the old snapshot: a crash or kill -9 at any moment leaves either the old snapshot or the new
-/// one whole, never a mix. A snapshot that fails its checks at start is renamed to
-/// <c>pairs.snapshot.corrupt-YYYYMMDDTHHMMSSZ</c> and the server starts empty.
+/// A write goes through <see cref="AtomicPrivateFile"/> (temp 0600, fsync, rename, fsync of the
+/// directory): a crash at any moment leaves either the old snapshot or the new one whole. A
+/// snapshot that fails its checks at start is renamed aside (<see cref="AsideFile"/>) and the
+/// server starts from the journal alone, or empty.
 /// </remarks>
 public static class SnapshotFile
 {
@@ -19,70 +19,29 @@ public static class SnapshotFile
     public static string PathIn(string dataDir) => Path.Combine(dataDir, FileName);
 
     /// <summary>Writes the snapshot atomically; returns the number of pairs written.</summary>
-    public static long Save(string path, ShardedOtpStore store, DateTimeOffset wallNow)
-    {
-        string temp = path + ".tmp";
-        long count;
-        using (var file = new FileStream(temp, PrivateFile.Options(FileMode.Create, FileAccess.Write)))
-        using (var buffered = new BufferedStream(file, 1 << 20))
+    /// <param name="firstSegment">The first journal segment the snapshot does not cover.</param>
+    /// <exception cref="IOException">It could not be made durable; the previous snapshot is intact and no temp file is left.</exception>
+    public static long Save(string path, ShardedOtpStore store, DateTimeOffset wallNow, long firstSegment = 0) =>
+        AtomicPrivateFile.Write(path, file =>
         {
-            count = StoreSnapshot.Write(store, buffered, wallNow);
+            // Not disposed: that would close the file before AtomicPrivateFile syncs it.
+            var buffered = new BufferedStream(file, 1 << 20);
+            long count = StoreSnapshot.Write(store, buffered, wallNow, firstSegment);
             buffered.Flush();
-            file.Flush(flushToDisk: true);
-        }
-
-        PrivateFile.Restrict(temp);
-        File.Move(temp, path, overwrite: true);
-        return count;
-    }
-
-    /// <summary>
-    /// Makes the store: from the snapshot when there is a good one, else empty. A bad snapshot
-    /// is moved aside; <paramref name="outcome"/> says what happened, for the log.
-    /// </summary>
-    public static ShardedOtpStore LoadOrCreate(string path, OtpStoreOptions options, TimeProvider time, out SnapshotOutcome outcome)
-    {
-        ArgumentNullException.ThrowIfNull(time);
-        if (!File.Exists(path))
-        {
-            outcome = new SnapshotOutcome(SnapshotStatus.None, default, null, null);
-            return new ShardedOtpStore(options, time);
-        }
-
-        string? problem;
-        using (FileStream check = File.OpenRead(path))
-        {
-            problem = StoreSnapshot.Validate(check);
-        }
-
-        if (problem is not null)
-        {
-            string aside = $"{path}.corrupt-{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}";
-            File.Move(path, aside, overwrite: false);
-            outcome = new SnapshotOutcome(SnapshotStatus.MovedAside, default, problem, aside);
-            return new ShardedOtpStore(options, time);
-        }
-
-        using FileStream source = File.OpenRead(path);
-        ShardedOtpStore store = new(StoreSnapshot.OptionsFor(source, options), time);
-        source.Position = 0;
-        using var buffered = new BufferedStream(source, 1 << 20);
-        SnapshotLoad load = StoreSnapshot.Load(buffered, store, time.GetUtcNow());
-        outcome = new SnapshotOutcome(SnapshotStatus.Loaded, load, null, null);
-        return store;
-    }
+            return count;
+        });
 }
 
 public enum SnapshotStatus
 {
-    /// <summary>No snapshot: the store starts empty.</summary>
+    /// <summary>No snapshot: the store starts from the journal, or empty.</summary>
     None,
 
     Loaded,
 
-    /// <summary>The snapshot failed its checks and was renamed; the store starts empty.</summary>
+    /// <summary>The snapshot failed its checks and was renamed; the store starts from the journal, or empty.</summary>
     MovedAside,
 }
 
-/// <summary>What <see cref="SnapshotFile.LoadOrCreate"/> found.</summary>
+/// <summary>What start-up found in the snapshot.</summary>
 public readonly record struct SnapshotOutcome(SnapshotStatus Status, SnapshotLoad Load, string? Problem, string? MovedTo);

@@ -8,39 +8,56 @@ namespace OtpFast.Core.Store;
 /// graceful stop and read back at start.
 /// </summary>
 /// <remarks>
-/// Layout, little-endian: a 48-byte header (magic "OTPFSNP1", version, shard count, the
-/// tokenCreator digest key, the wall-clock time of writing in Unix ms, the entry count), 64
-/// bytes per pair (the last 4 hold the pair's age for the resend cooldown), then an XxHash64
-/// over the header and the hash of all pairs. Deadlines are stored as time remaining when written; on load the wall-clock time that passed is taken off and what
-/// expired meanwhile is dropped. Monotonic clocks do not survive a restart; the wall clock does.
+/// Layout, little-endian: a 56-byte header (magic "OTPFSNP1", version, shard count, the
+/// tokenCreator digest key, the wall-clock time of writing in Unix ms, the entry count, and the
+/// first journal segment the snapshot does not cover), 64 bytes per pair (the last 4 hold the
+/// pair's age for the resend cooldown), then an XxHash64 over the header and the hash of all
+/// pairs. Deadlines are stored as time remaining when written; on load the wall-clock time that
+/// passed is taken off and what expired meanwhile is dropped. Monotonic clocks do not survive a
+/// restart; the wall clock does. Version 1 (48-byte header, no journal) still loads.
 /// </remarks>
 public static class StoreSnapshot
 {
-    public const int HeaderSize = 48;
+    public const int HeaderSize = 56;
     public const int RecordSize = 64;
     public const int TrailerSize = 8;
-    private const int Version = 1;
+    private const int Version = 2;
+    private const int Version1HeaderSize = 48;
     private static ReadOnlySpan<byte> Magic => "OTPFSNP1"u8;
 
     /// <summary>Writes every pair of <paramref name="store"/>; returns how many.</summary>
     /// <param name="destination">Seekable: the count is patched into the header once the shards are walked,
     /// so pairs reclaimed meanwhile by the expiry heartbeat cannot make the header lie.</param>
-    public static long Write(ShardedOtpStore store, Stream destination, DateTimeOffset wallNow)
+    /// <param name="firstSegment">The first journal segment whose records this snapshot may not hold: replay starts there.</param>
+    /// <remarks>
+    /// Each shard is copied into memory under its own lock (a consistent view of that shard) and
+    /// written after the lock is released, so requests never wait on the disk; the server keeps
+    /// answering while a compaction writes.
+    /// </remarks>
+    public static long Write(ShardedOtpStore store, Stream destination, DateTimeOffset wallNow, long firstSegment = 0)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(destination);
         long start = destination.Position;
         Span<byte> header = stackalloc byte[HeaderSize];
+        header.Clear();
         Magic.CopyTo(header);
         BinaryPrimitives.WriteInt32LittleEndian(header[8..], Version);
         BinaryPrimitives.WriteInt32LittleEndian(header[12..], store.ShardCount);
         store.CreatorHashKey.CopyTo(header[16..]);
         BinaryPrimitives.WriteInt64LittleEndian(header[32..], wallNow.ToUnixTimeMilliseconds());
+        BinaryPrimitives.WriteInt64LittleEndian(header[48..], firstSegment);
         destination.Write(header);
 
         var records = new XxHash64();
-        var writer = new RecordWriter(destination, records, store.NowMs);
-        store.Export(ref writer);
+        var writer = new RecordWriter(store.NowMs);
+        for (int shard = 0; shard < store.ShardCount; shard++)
+        {
+            store.ExportShard(shard, ref writer);
+            ReadOnlySpan<byte> bytes = writer.TakeBytes();
+            records.Append(bytes);
+            destination.Write(bytes);
+        }
 
         BinaryPrimitives.WriteInt64LittleEndian(header[40..], writer.Written);
         long end = destination.Position;
@@ -60,7 +77,7 @@ public static class StoreSnapshot
     {
         ArgumentNullException.ThrowIfNull(source);
         Span<byte> header = stackalloc byte[HeaderSize];
-        if (source.ReadAtLeast(header, HeaderSize, throwOnEndOfStream: false) < HeaderSize)
+        if (source.ReadAtLeast(header[..Version1HeaderSize], Version1HeaderSize, throwOnEndOfStream: false) < Version1HeaderSize)
         {
             return "shorter than its header (truncated)";
         }
@@ -70,10 +87,18 @@ public static class StoreSnapshot
             return "not an OtpFast snapshot (wrong magic)";
         }
 
-        if (BinaryPrimitives.ReadInt32LittleEndian(header[8..]) != Version)
+        int headerSize = HeaderSizeOf(header);
+        if (headerSize == 0)
         {
             return $"unsupported snapshot version {BinaryPrimitives.ReadInt32LittleEndian(header[8..])}";
         }
+
+        if (source.ReadAtLeast(header[Version1HeaderSize..headerSize], headerSize - Version1HeaderSize, throwOnEndOfStream: false) < headerSize - Version1HeaderSize)
+        {
+            return "shorter than its header (truncated)";
+        }
+
+        header = header[..headerSize];
 
         long count = BinaryPrimitives.ReadInt64LittleEndian(header[40..]);
         int shards = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
@@ -82,7 +107,7 @@ public static class StoreSnapshot
             return "header values out of range";
         }
 
-        long expectedLength = HeaderSize + (count * RecordSize) + TrailerSize;
+        long expectedLength = headerSize + (count * RecordSize) + TrailerSize;
         if (source.CanSeek && source.Length != expectedLength)
         {
             return $"length {source.Length} bytes, expected {expectedLength} for {count} pairs (truncated or extended)";
@@ -114,20 +139,16 @@ public static class StoreSnapshot
 
     /// <summary>The store options a snapshot needs: its shard count and creator digest key.</summary>
     /// <remarks>Tokens carry their shard in their low bits, so the shard count must stay as it was.</remarks>
-    public static OtpStoreOptions OptionsFor(Stream source, OtpStoreOptions configured)
+    /// <param name="firstSegment">The first journal segment to replay after this snapshot (0 for a version 1 snapshot).</param>
+    public static OtpStoreOptions OptionsFor(Stream source, OtpStoreOptions configured, out long firstSegment)
     {
         ArgumentNullException.ThrowIfNull(configured);
         Span<byte> header = stackalloc byte[HeaderSize];
-        source.ReadExactly(header);
-        return new OtpStoreOptions
-        {
-            MaxLivePairs = configured.MaxLivePairs,
-            MaxVerifyAttempts = configured.MaxVerifyAttempts,
-            TombstoneLifetime = configured.TombstoneLifetime,
-            ResendCooldown = configured.ResendCooldown,
-            ShardCount = BinaryPrimitives.ReadInt32LittleEndian(header[12..]),
-            CreatorHashKey = header.Slice(16, 16).ToArray(),
-        };
+        source.ReadExactly(header[..Version1HeaderSize]);
+        int headerSize = HeaderSizeOf(header);
+        source.ReadExactly(header[Version1HeaderSize..headerSize]);
+        firstSegment = headerSize == HeaderSize ? BinaryPrimitives.ReadInt64LittleEndian(header[48..]) : 0;
+        return configured.WithShape(BinaryPrimitives.ReadInt32LittleEndian(header[12..]), header.Slice(16, 16));
     }
 
     /// <summary>Loads a validated snapshot into an empty store made with <see cref="OptionsFor"/>.</summary>
@@ -136,7 +157,8 @@ public static class StoreSnapshot
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(store);
         Span<byte> header = stackalloc byte[HeaderSize];
-        source.ReadExactly(header);
+        source.ReadExactly(header[..Version1HeaderSize]);
+        source.ReadExactly(header[Version1HeaderSize..HeaderSizeOf(header)]);
         long count = BinaryPrimitives.ReadInt64LittleEndian(header[40..]);
         long elapsedMs = Math.Max(0, wallNow.ToUnixTimeMilliseconds() - BinaryPrimitives.ReadInt64LittleEndian(header[32..]));
         long now = store.NowMs;
@@ -183,9 +205,17 @@ public static class StoreSnapshot
     {
         Span<byte> input = stackalloc byte[HeaderSize + 8];
         header.CopyTo(input);
-        BinaryPrimitives.WriteUInt64LittleEndian(input[HeaderSize..], records.GetCurrentHashAsUInt64());
-        return XxHash64.HashToUInt64(input);
+        BinaryPrimitives.WriteUInt64LittleEndian(input[header.Length..], records.GetCurrentHashAsUInt64());
+        return XxHash64.HashToUInt64(input[..(header.Length + 8)]);
     }
+
+    // 0 for a version this build does not read.
+    private static int HeaderSizeOf(ReadOnlySpan<byte> header) => BinaryPrimitives.ReadInt32LittleEndian(header[8..]) switch
+    {
+        1 => Version1HeaderSize,
+        Version => HeaderSize,
+        _ => 0,
+    };
 
     private static PairEntry ReadRecord(ReadOnlySpan<byte> r, out long remainingMs, out uint ageTenths)
     {
@@ -206,26 +236,36 @@ public static class StoreSnapshot
         return entry;
     }
 
+    // Collects one shard's records in memory (under its lock); the caller writes them after.
     private struct RecordWriter : IPairVisitor
     {
-        private readonly Stream _destination;
-        private readonly XxHash64 _hash;
         private readonly long _now;
-        private readonly byte[] _record;
+        private byte[] _bytes;
+        private int _length;
 
-        public RecordWriter(Stream destination, XxHash64 hash, long now)
+        public RecordWriter(long now)
         {
-            _destination = destination;
-            _hash = hash;
             _now = now;
-            _record = new byte[RecordSize];
+            _bytes = new byte[RecordSize * 1024];
         }
 
         public long Written { get; private set; }
 
+        public ReadOnlySpan<byte> TakeBytes()
+        {
+            ReadOnlySpan<byte> bytes = _bytes.AsSpan(0, _length);
+            _length = 0;
+            return bytes;
+        }
+
         public void Visit(in PairEntry entry)
         {
-            Span<byte> r = _record;
+            if (_length + RecordSize > _bytes.Length)
+            {
+                Array.Resize(ref _bytes, _bytes.Length * 2);
+            }
+
+            Span<byte> r = _bytes.AsSpan(_length, RecordSize);
             r.Clear();
             BinaryPrimitives.WriteUInt64LittleEndian(r, entry.TokenLow);
             BinaryPrimitives.WriteUInt64LittleEndian(r[8..], entry.TokenHigh);
@@ -240,8 +280,7 @@ public static class StoreSnapshot
             ReadOnlySpan<byte> otp = entry.Otp;
             otp.CopyTo(r[48..]);
             BinaryPrimitives.WriteUInt32LittleEndian(r[60..], (uint)Math.Max(0, (_now / 100) - entry.CreatedAt));
-            _hash.Append(r);
-            _destination.Write(r);
+            _length += RecordSize;
             Written++;
         }
     }

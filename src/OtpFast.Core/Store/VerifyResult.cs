@@ -20,7 +20,11 @@ public enum VerifyOutcome : byte
 
     /// <summary>Too many wrong codes: the pair no longer verifies.</summary>
     Locked,
+
+    /// <summary>The journal cannot record the attempt now (the disk refuses writes); nothing was compared or changed.</summary>
+    Unavailable,
 }
 
 /// <summary>The outcome of a verify, and on <see cref="VerifyOutcome.Verified"/> the stored code's length.</summary>
-public readonly record struct VerifyResult(VerifyOutcome Outcome, int OtpLength);
+/// <param name="Commit">Non-zero when the answer must wait for <see cref="IOtpStore.WaitForCommitAsync"/> before it is sent.</param>
+public readonly record struct VerifyResult(VerifyOutcome Outcome, int OtpLength, long Commit = 0);

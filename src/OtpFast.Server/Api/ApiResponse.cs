@@ -84,6 +84,9 @@ internal static class ApiResponse
         VerifyOutcome.Expired => "expired"u8,
         VerifyOutcome.Used => "used"u8,
         VerifyOutcome.Locked => "locked"u8,
+
+        // Never in an answer (it is code 503); names the outcome in /metrics.
+        VerifyOutcome.Unavailable => "unavailable"u8,
         _ => "unknown"u8,
     };
 

@@ -77,9 +77,9 @@ internal sealed partial class OtpApi
             ValueTask<ReadResult> read = body.ReadAsync();
             if (read.IsCompletedSuccessfully)
             {
-                if (TryFinish(context.Response, call, body, read.Result))
+                if (TryFinish(context.Response, call, body, read.Result, out Task answered))
                 {
-                    return Task.CompletedTask;
+                    return answered;
                 }
 
                 read = body.ReadAsync();
@@ -99,10 +99,13 @@ internal sealed partial class OtpApi
         try
         {
             ReadResult read = await pending.ConfigureAwait(false);
-            while (!TryFinish(response, call, body, read))
+            Task answered;
+            while (!TryFinish(response, call, body, read, out answered))
             {
                 read = await body.ReadAsync().ConfigureAwait(false);
             }
+
+            await answered.ConfigureAwait(false);
         }
         catch (Exception e) when (IsBodyFailure(e))
         {
@@ -111,8 +114,10 @@ internal sealed partial class OtpApi
     }
 
     /// <summary>Answers once the body is complete or too large; false (having consumed nothing) when more must be read.</summary>
-    private bool TryFinish(HttpResponse response, Call call, PipeReader body, ReadResult read)
+    /// <param name="answered">Completes when the answer is written: at once, unless it waits for the journal.</param>
+    private bool TryFinish(HttpResponse response, Call call, PipeReader body, ReadResult read, out Task answered)
     {
+        answered = Task.CompletedTask;
         if (read.Buffer.Length > _maxBodyBytes)
         {
             // Stop here: the rest of an oversized body is never buffered.
@@ -129,7 +134,7 @@ internal sealed partial class OtpApi
 
         try
         {
-            Process(response, call, read.Buffer);
+            answered = Process(response, call, read.Buffer);
         }
 #pragma warning disable CA1031 // Whatever goes wrong inside, the client gets a documented code and the server goes on.
         catch (Exception e)
@@ -159,7 +164,7 @@ internal sealed partial class OtpApi
         // A dropped connection has no one to answer.
     }
 
-    private void Process(HttpResponse response, Call call, ReadOnlySequence<byte> sequence)
+    private Task Process(HttpResponse response, Call call, ReadOnlySequence<byte> sequence)
     {
         byte[]? rentedBody = null;
         ReadOnlySpan<byte> body;
@@ -180,14 +185,7 @@ internal sealed partial class OtpApi
             : (rentedScratch = ArrayPool<byte>.Shared.Rent(body.Length));
         try
         {
-            if (call == Call.Request)
-            {
-                RequestCode(response, body, scratch);
-            }
-            else
-            {
-                VerifyCode(response, body, scratch);
-            }
+            return call == Call.Request ? RequestCode(response, body, scratch) : VerifyCode(response, body, scratch);
         }
         finally
         {
@@ -203,30 +201,30 @@ internal sealed partial class OtpApi
         }
     }
 
-    private void RequestCode(HttpResponse response, ReadOnlySpan<byte> body, Span<byte> scratch)
+    private Task RequestCode(HttpResponse response, ReadOnlySpan<byte> body, Span<byte> scratch)
     {
         if (!RequestFields.TryParse(body, scratch, out RequestFields fields)
             || fields.HasStructuredValue(ApiField.ApiKey, ApiField.ReCreate)
             || TooLong(fields, ApiField.TokenCreator, ServerOptions.MaxTokenCreatorChars))
         {
             Fail(response, Call.Request, ApiCode.Malformed);
-            return;
+            return Task.CompletedTask;
         }
 
         if (!TryAuthenticate(response, Call.Request, fields, out Account account))
         {
-            return;
+            return Task.CompletedTask;
         }
 
         if (account.State == AccountState.SendingBlocked)
         {
             Fail(response, Call.Request, ApiCode.SendingBlocked);
-            return;
+            return Task.CompletedTask;
         }
 
         if (IsUnusable(response, Call.Request, account) || IsOverRate(response, Call.Request, account))
         {
-            return;
+            return Task.CompletedTask;
         }
 
         CodeType codeType = CodeType.Num;
@@ -235,7 +233,7 @@ internal sealed partial class OtpApi
             && (typeField.Kind != ValueKind.String || !CodeAlphabet.TryParse(fields.Text(typeField), out codeType)))
         {
             Fail(response, Call.Request, ApiCode.InvalidCodeType);
-            return;
+            return Task.CompletedTask;
         }
 
         long codeLength = CodeAlphabet.MinLength;
@@ -243,7 +241,7 @@ internal sealed partial class OtpApi
             && (!fields.TryGetInteger(ApiField.CodeLength, out codeLength) || !CodeAlphabet.IsValidLength((int)Math.Min(codeLength, int.MaxValue))))
         {
             Fail(response, Call.Request, ApiCode.InvalidCodeLength);
-            return;
+            return Task.CompletedTask;
         }
 
         long expiry = 0;
@@ -251,14 +249,14 @@ internal sealed partial class OtpApi
             && (!fields.TryGetInteger(ApiField.Expiry, out expiry) || expiry > _maxExpirySeconds))
         {
             Fail(response, Call.Request, ApiCode.InvalidExpiry);
-            return;
+            return Task.CompletedTask;
         }
 
         bool reCreate = false;
         if (!IsDefault(fields, ApiField.ReCreate) && !fields.TryGetBoolean(ApiField.ReCreate, out reCreate))
         {
             Fail(response, Call.Request, ApiCode.InvalidRecreate);
-            return;
+            return Task.CompletedTask;
         }
 
         Span<byte> otp = stackalloc byte[CodeAlphabet.MaxLength];
@@ -269,43 +267,78 @@ internal sealed partial class OtpApi
             CodeGenerator.Write(codeType, otp);
             Count(Call.Request, ApiCode.Accepted);
             ApiResponse.WriteIssued(response, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]), otp, default);
-            return;
+            return Task.CompletedTask;
         }
 
         IssueResult issued = _store.Issue(account.Id, fields.Text(creator), codeType, (int)codeLength, (int)expiry, reCreate, otp);
-        if (issued.Status == IssueStatus.Full)
+        if (issued.Status is IssueStatus.Full or IssueStatus.Unavailable)
         {
             Fail(response, Call.Request, ApiCode.Unavailable);
-            return;
+            return Task.CompletedTask;
         }
 
         if (issued.Status == IssueStatus.CoolingDown)
         {
             Fail(response, Call.Request, ApiCode.RateLimited);
-            return;
+            return Task.CompletedTask;
         }
 
-        Span<byte> token = stackalloc byte[OtpToken.Length];
-        issued.Token.Format(token);
-        Count(Call.Request, ApiCode.Accepted);
-        ApiResponse.WriteIssued(response, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]), otp[..issued.OtpLength], token);
+        if (issued.Commit != 0)
+        {
+            ValueTask<bool> durable = _store.WaitForCommitAsync(issued.Commit);
+            if (!durable.IsCompletedSuccessfully)
+            {
+                return AnswerIssuedWhenDurableAsync(response, durable, issued.Token, new CodeBytes(otp[..issued.OtpLength]));
+            }
+
+            if (!durable.Result)
+            {
+                Fail(response, Call.Request, ApiCode.Unavailable);
+                return Task.CompletedTask;
+            }
+        }
+
+        AnswerIssued(response, issued.Token, otp[..issued.OtpLength]);
+        return Task.CompletedTask;
     }
 
-    private void VerifyCode(HttpResponse response, ReadOnlySpan<byte> body, Span<byte> scratch)
+    private void AnswerIssued(HttpResponse response, OtpToken issued, ReadOnlySpan<byte> otp)
+    {
+        Span<byte> token = stackalloc byte[OtpToken.Length];
+        issued.Format(token);
+        Count(Call.Request, ApiCode.Accepted);
+        ApiResponse.WriteIssued(response, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]), otp, token);
+    }
+
+    // The answer leaves only once the change it reports is on disk (see Durability in the README).
+    private async Task AnswerIssuedWhenDurableAsync(HttpResponse response, ValueTask<bool> durable, OtpToken token, CodeBytes otp)
+    {
+        if (await WaitDurableAsync(durable).ConfigureAwait(false))
+        {
+            Span<byte> code = stackalloc byte[CodeAlphabet.MaxLength];
+            AnswerIssued(response, token, code[..otp.CopyTo(code)]);
+        }
+        else
+        {
+            Fail(response, Call.Request, ApiCode.Unavailable);
+        }
+    }
+
+    private Task VerifyCode(HttpResponse response, ReadOnlySpan<byte> body, Span<byte> scratch)
     {
         if (!RequestFields.TryParse(body, scratch, out RequestFields fields)
             || fields.HasStructuredValue(ApiField.ApiKey, ApiField.ApiKey)
             || fields.HasStructuredValue(ApiField.Token, ApiField.Otp))
         {
             Fail(response, Call.Verify, ApiCode.Malformed);
-            return;
+            return Task.CompletedTask;
         }
 
         if (!TryAuthenticate(response, Call.Verify, fields, out Account account)
             || IsUnusable(response, Call.Verify, account)
             || IsOverRate(response, Call.Verify, account))
         {
-            return;
+            return Task.CompletedTask;
         }
 
         FieldValue tokenField = fields[ApiField.Token];
@@ -315,16 +348,72 @@ internal sealed partial class OtpApi
             || !CodeAlphabet.IsPlausibleCode(fields.Text(otpField)))
         {
             Fail(response, Call.Verify, ApiCode.InvalidTokenOrOtp);
-            return;
+            return Task.CompletedTask;
         }
 
         Span<byte> matched = stackalloc byte[CodeAlphabet.MaxLength];
         VerifyResult result = _store.Verify(account.Id, token, fields.Text(otpField), matched);
         _metrics.CountOutcome(result.Outcome);
+        if (result.Outcome == VerifyOutcome.Unavailable)
+        {
+            Fail(response, Call.Verify, ApiCode.Unavailable);
+            return Task.CompletedTask;
+        }
+
+        if (result.Commit != 0)
+        {
+            ValueTask<bool> durable = _store.WaitForCommitAsync(result.Commit);
+            if (!durable.IsCompletedSuccessfully)
+            {
+                return AnswerVerifiedWhenDurableAsync(response, durable, result.Outcome, token, new CodeBytes(matched[..result.OtpLength]));
+            }
+
+            if (!durable.Result)
+            {
+                Fail(response, Call.Verify, ApiCode.Unavailable);
+                return Task.CompletedTask;
+            }
+        }
+
+        AnswerVerified(response, result.Outcome, token, matched[..result.OtpLength]);
+        return Task.CompletedTask;
+    }
+
+    private void AnswerVerified(HttpResponse response, VerifyOutcome outcome, OtpToken token, ReadOnlySpan<byte> matched)
+    {
         Span<byte> tokenText = stackalloc byte[OtpToken.Length];
         token.Format(tokenText);
         Count(Call.Verify, ApiCode.Accepted);
-        ApiResponse.WriteVerified(response, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]), result.Outcome, tokenText, matched[..result.OtpLength]);
+        ApiResponse.WriteVerified(response, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]), outcome, tokenText, matched);
+    }
+
+    // A "true" the disk has not taken would be a code that can verify again after a crash: 503 instead.
+    private async Task AnswerVerifiedWhenDurableAsync(HttpResponse response, ValueTask<bool> durable, VerifyOutcome outcome, OtpToken token, CodeBytes matched)
+    {
+        if (await WaitDurableAsync(durable).ConfigureAwait(false))
+        {
+            Span<byte> code = stackalloc byte[CodeAlphabet.MaxLength];
+            AnswerVerified(response, outcome, token, code[..matched.CopyTo(code)]);
+        }
+        else
+        {
+            Fail(response, Call.Verify, ApiCode.Unavailable);
+        }
+    }
+
+    private async Task<bool> WaitDurableAsync(ValueTask<bool> durable)
+    {
+        try
+        {
+            return await durable.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Whatever goes wrong while waiting, the answer is 503 and the server goes on.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogUnexpected(e.GetType().Name);
+            return false;
+        }
     }
 
     /// <summary>Codes 402 and 403.</summary>

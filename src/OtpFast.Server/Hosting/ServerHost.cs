@@ -48,11 +48,11 @@ internal static class ServerHost
         builder.Services.AddSingleton(new AccountsHolder(accounts));
         builder.Services.AddSingleton(sp => new AccountRateLimiter(options.DefaultAccountRatePerSecond));
         builder.Services.AddSingleton(sp => new ExpiryHeartbeat(TimeSpan.FromMilliseconds(100)));
-        builder.Services.AddSingleton(sp => new SnapshotLifecycle(
-            SnapshotFile.PathIn(options.DataDir), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SnapshotLifecycle>>()));
+        builder.Services.AddSingleton(sp => new PairPersistence(
+            options.DataDir, sp.GetRequiredService<TimeProvider>(), options.Journal, sp.GetRequiredService<ILogger<PairPersistence>>()));
         builder.Services.AddSingleton(sp =>
         {
-            ShardedOtpStore store = sp.GetRequiredService<SnapshotLifecycle>().LoadStore(
+            ShardedOtpStore store = sp.GetRequiredService<PairPersistence>().Open(
                 new OtpStoreOptions
                 {
                     MaxLivePairs = options.MaxLivePairs,
@@ -76,9 +76,12 @@ internal static class ServerHost
         WebApplication app = builder.Build();
         app.Run(app.Services.GetRequiredService<Dispatcher>().DispatchAsync);
 
+        // The store is opened (snapshot + journal replayed) before the server listens, so a
+        // start-up that cannot read or journal its pairs fails here, not on the first request.
+        _ = app.Services.GetRequiredService<ShardedOtpStore>();
+
         // Runs after Kestrel has stopped and drained in-flight requests.
-        app.Lifetime.ApplicationStopped.Register(() =>
-            app.Services.GetRequiredService<SnapshotLifecycle>().Save(app.Services.GetRequiredService<ShardedOtpStore>()));
+        app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<PairPersistence>().Stop());
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using OtpFast.Core.Store;
+using OtpFast.Core.Store.Journal;
 using OtpFast.Core.Transactions;
 
 namespace OtpFast.Server.Hosting;
@@ -35,6 +36,10 @@ internal sealed class ServerOptions
         ["MaxRequestHeaderCount"] = "50",
         ["MaxRequestLineBytes"] = "4096",
         ["MinDataBytesPerSecond"] = "240",
+        ["Durability"] = "safe",
+        ["JournalSyncMilliseconds"] = JournalOptions.DefaultSyncMilliseconds.ToString(CultureInfo.InvariantCulture),
+        ["CommitTimeoutMilliseconds"] = JournalOptions.DefaultCommitTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture),
+        ["JournalCompactMegabytes"] = (JournalOptions.DefaultCompactBytes >> 20).ToString(CultureInfo.InvariantCulture),
 
         // ASP.NET Core starts an Activity (a W3C trace id, a log scope) for every request
         // whenever this category logs at any level: ~5% of a request's CPU in a profile.
@@ -53,6 +58,7 @@ internal sealed class ServerOptions
         ["--max-verify-attempts"] = "MaxVerifyAttempts",
         ["--max-body-bytes"] = "MaxBodyBytes",
         ["--max-live-pairs"] = "MaxLivePairs",
+        ["--durability"] = "Durability",
     };
 
     public required string DataDir { get; init; }
@@ -90,6 +96,23 @@ internal sealed class ServerOptions
     /// <summary>Slowest a client may send a body or read an answer (after a 5 s grace period) before it is cut off.</summary>
     public required int MinDataBytesPerSecond { get; init; }
 
+    /// <summary>When answers wait for the journal (safe, strict, relaxed, off).</summary>
+    public required DurabilityMode Durability { get; init; }
+
+    public required int JournalSyncMilliseconds { get; init; }
+
+    public required int CommitTimeoutMilliseconds { get; init; }
+
+    public required int JournalCompactMegabytes { get; init; }
+
+    public JournalOptions Journal => new()
+    {
+        Mode = Durability,
+        SyncInterval = TimeSpan.FromMilliseconds(JournalSyncMilliseconds),
+        CommitTimeout = TimeSpan.FromMilliseconds(CommitTimeoutMilliseconds),
+        CompactBytes = (long)JournalCompactMegabytes << 20,
+    };
+
     /// <exception cref="StartupException">A value is missing, not a number, or out of range.</exception>
     public static ServerOptions Read(IConfiguration config)
     {
@@ -112,8 +135,21 @@ internal sealed class ServerOptions
             MaxRequestHeaderCount = (int)Number(config, "MaxRequestHeaderCount", 8, 1000),
             MaxRequestLineBytes = (int)Number(config, "MaxRequestLineBytes", 256, 64 * 1024),
             MinDataBytesPerSecond = (int)Number(config, "MinDataBytesPerSecond", 1, 1024 * 1024),
+            Durability = ReadDurability(config["Durability"]),
+            JournalSyncMilliseconds = (int)Number(config, "JournalSyncMilliseconds", 1, 1000),
+            CommitTimeoutMilliseconds = (int)Number(config, "CommitTimeoutMilliseconds", 100, 60_000),
+            JournalCompactMegabytes = (int)Number(config, "JournalCompactMegabytes", 1, 64 * 1024),
         };
     }
+
+    private static DurabilityMode ReadDurability(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "safe" => DurabilityMode.Safe,
+        "strict" => DurabilityMode.Strict,
+        "relaxed" => DurabilityMode.Relaxed,
+        "off" => DurabilityMode.Off,
+        _ => throw new StartupException($"Durability must be safe, strict, relaxed or off; got '{text}'."),
+    };
 
     private static long Number(IConfiguration config, string key, long min, long max)
     {

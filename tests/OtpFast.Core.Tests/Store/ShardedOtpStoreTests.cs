@@ -196,7 +196,7 @@ public class ShardedOtpStoreTests
         time.Advance(TimeSpan.FromSeconds(5));
         StoreSnapshot.Write(store, snapshot, time.GetUtcNow());
         snapshot.Position = 0;
-        var restored = new ShardedOtpStore(StoreSnapshot.OptionsFor(snapshot, new OtpStoreOptions { ResendCooldown = TimeSpan.FromSeconds(10) }), time);
+        var restored = new ShardedOtpStore(StoreSnapshot.OptionsFor(snapshot, new OtpStoreOptions { ResendCooldown = TimeSpan.FromSeconds(10) }, out _), time);
         snapshot.Position = 0;
         StoreSnapshot.Load(snapshot, restored, time.GetUtcNow());
         Assert.Equal(IssueStatus.CoolingDown, restored.Issue(1, "a"u8, CodeType.Num, 6, 300, true, otp).Status);

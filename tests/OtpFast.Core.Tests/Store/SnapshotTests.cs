@@ -31,7 +31,7 @@ public sealed class SnapshotTests : IDisposable
 
         Assert.Equal(100_000, SnapshotFile.Save(SnapshotPath, store, _time.GetUtcNow()));
         _time.Advance(TimeSpan.FromSeconds(30));
-        ShardedOtpStore restored = SnapshotFile.LoadOrCreate(SnapshotPath, options, _time, out SnapshotOutcome outcome);
+        ShardedOtpStore restored = Recover(options, _time, out SnapshotOutcome outcome);
 
         Assert.Equal(SnapshotStatus.Loaded, outcome.Status);
         Assert.Equal(new SnapshotLoad(100_000, 0, 0), outcome.Load);
@@ -57,7 +57,7 @@ public sealed class SnapshotTests : IDisposable
         f.Verify(1, used.Token, used.Otp);
 
         SnapshotFile.Save(SnapshotPath, f.Store, f.Time.GetUtcNow());
-        var g = new StoreFixture(SnapshotFile.LoadOrCreate(SnapshotPath, options, f.Time, out _), f.Time);
+        var g = new StoreFixture(Recover(options, f.Time, out SnapshotOutcome _), f.Time);
 
         // One wrong attempt left; the consumed pair stays consumed; reCreate=false still finds the live pair.
         Assert.Equal(VerifyOutcome.Mismatch, g.Verify(1, guessed.Token, StoreFixture.WrongCode(guessed.Otp)));
@@ -78,7 +78,7 @@ public sealed class SnapshotTests : IDisposable
         SnapshotFile.Save(SnapshotPath, f.Store, f.Time.GetUtcNow());
         f.Time.Advance(TimeSpan.FromSeconds(120));
 
-        var g = new StoreFixture(SnapshotFile.LoadOrCreate(SnapshotPath, new OtpStoreOptions(), f.Time, out SnapshotOutcome outcome), f.Time);
+        var g = new StoreFixture(Recover(new OtpStoreOptions(), f.Time, out SnapshotOutcome outcome), f.Time);
         Assert.Equal(new SnapshotLoad(1, 1, 0), outcome.Load);
         Assert.Equal(VerifyOutcome.Unknown, g.Verify(1, shortLived.Token, shortLived.Otp));
         f.Time.Advance(TimeSpan.FromSeconds(479));
@@ -109,7 +109,7 @@ public sealed class SnapshotTests : IDisposable
         };
         File.WriteAllBytes(SnapshotPath, damaged);
 
-        ShardedOtpStore store = SnapshotFile.LoadOrCreate(SnapshotPath, new OtpStoreOptions(), f.Time, out SnapshotOutcome outcome);
+        ShardedOtpStore store = Recover(new OtpStoreOptions(), f.Time, out SnapshotOutcome outcome);
         Assert.Equal(SnapshotStatus.MovedAside, outcome.Status);
         Assert.NotNull(outcome.Problem);
         Assert.Equal(0, store.LiveCount);
@@ -132,7 +132,7 @@ public sealed class SnapshotTests : IDisposable
             File.WriteAllBytes(SnapshotPath + ".tmp", partial.ToArray()[..(int)(partial.Length / 2)]);
         }
 
-        var g = new StoreFixture(SnapshotFile.LoadOrCreate(SnapshotPath, new OtpStoreOptions(), f.Time, out SnapshotOutcome outcome), f.Time);
+        var g = new StoreFixture(Recover(new OtpStoreOptions(), f.Time, out SnapshotOutcome outcome), f.Time);
         Assert.Equal(SnapshotStatus.Loaded, outcome.Status);
         Assert.Equal(1, outcome.Load.Loaded);
         Assert.Equal(VerifyOutcome.Verified, g.Verify(1, kept.Token, kept.Otp));
@@ -153,9 +153,16 @@ public sealed class SnapshotTests : IDisposable
     [Fact]
     public void NoSnapshotMeansAnEmptyStore()
     {
-        ShardedOtpStore store = SnapshotFile.LoadOrCreate(SnapshotPath, new OtpStoreOptions(), _time, out SnapshotOutcome outcome);
+        ShardedOtpStore store = Recover(new OtpStoreOptions(), _time, out SnapshotOutcome outcome);
         Assert.Equal(SnapshotStatus.None, outcome.Status);
         Assert.Equal(0, store.LiveCount);
+    }
+
+    private ShardedOtpStore Recover(OtpStoreOptions options, TimeProvider time, out SnapshotOutcome outcome)
+    {
+        RecoveredStore recovered = StoreRecovery.Open(_dir, options, time);
+        outcome = recovered.Snapshot;
+        return recovered.Store;
     }
 
     private static byte[] Flip(byte[] bytes, int at)

@@ -1,0 +1,368 @@
+using System.Diagnostics;
+using Microsoft.Win32.SafeHandles;
+using OtpFast.Core.IO;
+
+namespace OtpFast.Core.Store.Journal;
+
+/// <summary>
+/// The write-ahead journal of a <see cref="ShardedOtpStore"/>: one writer thread that drains
+/// every shard's <see cref="JournalBuffer"/>, appends the records to the current segment and
+/// syncs them with one <c>fdatasync</c> per round (group commit), then wakes the answers that
+/// waited for that round.
+/// </summary>
+/// <remarks>
+/// Requests never touch the file: they append to their shard's buffer under the shard lock
+/// they already hold. A failed write (disk full, I/O error) truncates the segment back to its
+/// last good length, keeps the round's bytes, and retries; meanwhile <see cref="IsFailing"/>
+/// makes the store refuse changes, so nothing is answered that the disk has not taken.
+/// </remarks>
+public sealed class StoreJournal : IDisposable
+{
+    private static readonly TimeSpan FailureBackoff = TimeSpan.FromMilliseconds(100);
+
+    private readonly ShardedOtpStore _store;
+    private readonly string _dataDir;
+    private readonly JournalOptions _options;
+    private readonly IJournalEvents _events;
+    private readonly CommitWaiters _waiters = new();
+    private readonly JournalStaging _staging = new();
+    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly Lock _rotationLock = new();
+    private readonly Thread _thread;
+    private readonly long _commitTimeoutTicks;
+    private FileStream _segmentFile;
+    private long _segmentNumber;
+    private long _segmentLength;
+    private long _bytesSinceSnapshot;
+    private long _nextRound = 1;
+    private int _wakeRequested;
+    private volatile bool _failing;
+    private volatile bool _stopRequested;
+    private volatile bool _lostOnStop;
+    private TaskCompletionSource<long>? _rotation;
+    private Thread? _compaction;
+    private int _stopAttempts;
+
+    /// <summary>Starts a new segment numbered <paramref name="segmentNumber"/> and the writer thread, and attaches the journal to the store's shards.</summary>
+    /// <param name="bytesSinceSnapshot">Journal bytes the last snapshot does not cover yet (the segments replayed at start).</param>
+    /// <exception cref="IOException">The segment cannot be created.</exception>
+    public StoreJournal(ShardedOtpStore store, string dataDir, long segmentNumber, long bytesSinceSnapshot, JournalOptions options, IJournalEvents events)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(events);
+        if (options.Mode == DurabilityMode.Off)
+        {
+            throw new ArgumentException("A journal needs a durability mode other than Off.", nameof(options));
+        }
+
+        _store = store;
+        _dataDir = dataDir;
+        _options = options;
+        _events = events;
+        _commitTimeoutTicks = (long)(options.CommitTimeout.TotalSeconds * Stopwatch.Frequency);
+        _bytesSinceSnapshot = bytesSinceSnapshot;
+        _segmentFile = CreateSegment(segmentNumber);
+        _segmentNumber = segmentNumber;
+        _segmentLength = JournalSegment.HeaderSize;
+        store.AttachJournal(this);
+        _thread = new Thread(Run) { IsBackground = true, Name = "otpfast-journal" };
+        _thread.Start();
+    }
+
+    public DurabilityMode Mode => _options.Mode;
+
+    /// <summary>True while the disk refuses writes: the store refuses changes meanwhile.</summary>
+    public bool IsFailing => _failing;
+
+    /// <summary>The segment records go to now.</summary>
+    public long SegmentNumber => Volatile.Read(ref _segmentNumber);
+
+    /// <summary>Journal bytes not yet covered by a snapshot.</summary>
+    public long BytesSinceSnapshot => Interlocked.Read(ref _bytesSinceSnapshot);
+
+    /// <summary>The newest writer round on disk.</summary>
+    public long DurableRound => _waiters.DurableRound;
+
+    /// <summary>Completes with true once <paramref name="round"/> is on disk, or false when the disk did not take it within the commit timeout.</summary>
+    public ValueTask<bool> WaitAsync(long round)
+    {
+        if (round <= 0)
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        ValueTask<bool> wait = _waiters.WaitAsync(round, Stopwatch.GetTimestamp() + _commitTimeoutTicks, out bool registered);
+        if (registered)
+        {
+            Wake();
+        }
+
+        return wait;
+    }
+
+    /// <summary>Completes once every record appended before the call is on disk (false: the disk did not take it in time).</summary>
+    public ValueTask<bool> SyncAsync() => WaitAsync(Volatile.Read(ref _nextRound));
+
+    /// <summary>
+    /// Ends the current segment at a round boundary and starts the next; every record in the
+    /// ended segments was applied to the store before this returns, so a snapshot taken after it,
+    /// together with the segments from the returned number on, describes the store.
+    /// </summary>
+    /// <returns>The number of the new segment.</returns>
+    /// <exception cref="IOException">The new segment could not be created, or the writer stopped.</exception>
+    public long Rotate()
+    {
+        TaskCompletionSource<long> done;
+        lock (_rotationLock)
+        {
+            if (_stopRequested)
+            {
+                throw new IOException("the journal is stopping");
+            }
+
+            _rotation ??= new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            done = _rotation;
+        }
+
+        Wake();
+        return done.Task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Writes a snapshot that covers every segment before a fresh one, then deletes those
+    /// segments. Runs beside the requests; called by the writer when the journal grows past
+    /// <see cref="JournalOptions.CompactBytes"/>, and by tests.
+    /// </summary>
+    public void Compact()
+    {
+        var took = Stopwatch.StartNew();
+        long first = Rotate();
+        long pairs = StoreCheckpoint.Write(_dataDir, _store, first, out int deleted, out long deletedBytes);
+        Interlocked.Add(ref _bytesSinceSnapshot, -deletedBytes);
+        _events.Compacted(pairs, deleted, took.Elapsed);
+    }
+
+    /// <summary>
+    /// Stops the writer after a last round has synced every record appended so far. Call it once
+    /// no request can change the store any more (the server has drained).
+    /// </summary>
+    /// <returns>True when every record reached the disk.</returns>
+    public bool Stop()
+    {
+        lock (_rotationLock)
+        {
+            _stopRequested = true;
+        }
+
+        Wake();
+        _thread.Join();
+        _compaction?.Join();
+        _segmentFile.Dispose();
+        return !_lostOnStop;
+    }
+
+    public void Dispose()
+    {
+        if (_thread.IsAlive)
+        {
+            _ = Stop();
+        }
+
+        _wake.Dispose();
+    }
+
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref _wakeRequested, 1) == 0)
+        {
+            _wake.Set();
+        }
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            _ = _wake.Wait(_failing ? FailureBackoff : _options.SyncInterval);
+            _wake.Reset();
+            Volatile.Write(ref _wakeRequested, 0);
+            if (_failing)
+            {
+                Thread.Sleep(FailureBackoff);
+            }
+
+            bool stopping = _stopRequested;
+            bool written = RunRound();
+            if (written)
+            {
+                RotateIfAsked();
+                StartCompactionIfDue();
+            }
+
+            _waiters.Expire(Stopwatch.GetTimestamp());
+            if (stopping && (written || StopGivesUp()))
+            {
+                break;
+            }
+        }
+
+        lock (_rotationLock)
+        {
+            _rotation?.TrySetException(new IOException("the journal stopped"));
+        }
+
+        _waiters.ReleaseAll(result: false);
+    }
+
+    // At a stop the disk gets a few more chances (about 3 s), then what it would not take is reported lost.
+    private bool StopGivesUp()
+    {
+        if (++_stopAttempts < 30)
+        {
+            return false;
+        }
+
+        _lostOnStop = true;
+        return true;
+    }
+
+    /// <summary>Drains every shard, appends and syncs; false when the disk refused (the bytes stay staged).</summary>
+    private bool RunRound()
+    {
+        // Published before the drain: a record appended from here on carries at most this round.
+        long round = _nextRound;
+        Volatile.Write(ref _nextRound, round + 1);
+        _store.DrainJournal(_staging, round + 1);
+        if (_staging.Length > 0)
+        {
+            try
+            {
+                RandomAccess.Write(_segmentFile.SafeFileHandle, _staging.Written, _segmentLength);
+                DiskSync.FlushData(_segmentFile.SafeFileHandle);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Fail(e);
+                return false;
+            }
+
+            _segmentLength += _staging.Length;
+            Interlocked.Add(ref _bytesSinceSnapshot, _staging.Length);
+            _staging.Clear();
+            if (_failing)
+            {
+                _failing = false;
+                _events.WriteRecovered(JournalSegment.PathOf(_dataDir, _segmentNumber));
+            }
+        }
+
+        _waiters.Durable(round);
+        return true;
+    }
+
+    private void Fail(Exception e)
+    {
+        try
+        {
+            // A write cut short by a full disk may have left part of a record: cut it off so a
+            // retry (and a crash meanwhile) sees only whole records.
+            RandomAccess.SetLength(_segmentFile.SafeFileHandle, _segmentLength);
+        }
+        catch (Exception truncate) when (truncate is IOException or UnauthorizedAccessException)
+        {
+            // Replay stops at a torn tail anyway; the retry overwrites it from _segmentLength.
+        }
+
+        if (!_failing)
+        {
+            _failing = true;
+            _events.WriteFailed(JournalSegment.PathOf(_dataDir, _segmentNumber), IoProblem.Describe(e));
+        }
+    }
+
+    private void RotateIfAsked()
+    {
+        TaskCompletionSource<long>? rotation;
+        lock (_rotationLock)
+        {
+            rotation = _rotation;
+        }
+
+        if (rotation is null)
+        {
+            return;
+        }
+
+        long next = _segmentNumber + 1;
+        try
+        {
+            FileStream created = CreateSegment(next);
+            _segmentFile.Dispose();
+            _segmentFile = created;
+            Volatile.Write(ref _segmentNumber, next);
+            _segmentLength = JournalSegment.HeaderSize;
+            lock (_rotationLock)
+            {
+                _rotation = null;
+            }
+
+            rotation.TrySetResult(next);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            lock (_rotationLock)
+            {
+                _rotation = null;
+            }
+
+            rotation.TrySetException(new IOException($"cannot start journal segment {next}: {IoProblem.Describe(e)}", e));
+        }
+    }
+
+    private void StartCompactionIfDue()
+    {
+        if (_stopRequested || BytesSinceSnapshot < _options.CompactBytes || _compaction is { IsAlive: true })
+        {
+            return;
+        }
+
+        _compaction = new Thread(CompactInBackground) { IsBackground = true, Name = "otpfast-compaction" };
+        _compaction.Start();
+    }
+
+    private void CompactInBackground()
+    {
+        try
+        {
+            Compact();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _events.CompactionFailed(IoProblem.Describe(e));
+        }
+    }
+
+    // The FileStream creates the file with mode 0600 and holds it; all I/O goes through its handle at explicit offsets.
+    private FileStream CreateSegment(long number)
+    {
+        string path = JournalSegment.PathOf(_dataDir, number);
+        var file = new FileStream(path, PrivateFile.Options(FileMode.CreateNew, FileAccess.ReadWrite));
+        SafeFileHandle handle = file.SafeFileHandle;
+        try
+        {
+            Span<byte> header = stackalloc byte[JournalSegment.HeaderSize];
+            JournalSegment.WriteHeader(header, _store.ShardCount, _store.CreatorHashKey, number);
+            RandomAccess.Write(handle, header, 0);
+            DiskSync.FlushData(handle);
+            DiskSync.FlushDirectory(_dataDir);
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            File.Delete(path);
+            throw;
+        }
+    }
+}
