@@ -5,9 +5,10 @@ public static class PrivateFile
 {
     public const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    public static FileStreamOptions Options(FileMode mode, FileAccess access)
+    /// <param name="share">What other opens may do meanwhile; on Unix .NET maps None to an exclusive flock, anything else to a shared one.</param>
+    public static FileStreamOptions Options(FileMode mode, FileAccess access, FileShare share = FileShare.None)
     {
-        var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.None };
+        var options = new FileStreamOptions { Mode = mode, Access = access, Share = share };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = Mode;

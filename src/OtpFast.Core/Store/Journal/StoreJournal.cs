@@ -347,7 +347,8 @@ public sealed class StoreJournal : IDisposable
     private FileStream CreateSegment(long number)
     {
         string path = JournalSegment.PathOf(_dataDir, number);
-        var file = new FileStream(path, PrivateFile.Options(FileMode.CreateNew, FileAccess.ReadWrite));
+        // Readable meanwhile (backups, inspection); one server per data directory is the data-directory lock's job.
+        var file = new FileStream(path, PrivateFile.Options(FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read));
         SafeFileHandle handle = file.SafeFileHandle;
         try
         {

@@ -1,0 +1,96 @@
+using Microsoft.Extensions.Time.Testing;
+using OtpFast.Core.Store;
+using OtpFast.Core.Store.Journal;
+
+namespace OtpFast.Core.Tests.Store.Journal;
+
+/// <summary>
+/// A store with its journal in a temp data directory, on a fake clock. A crash is modelled by
+/// copying the data directory as it is on disk after a sync (what a kill -9 would leave) and
+/// recovering a new store from the copy.
+/// </summary>
+internal sealed class JournaledStore : IDisposable, IJournalEvents
+{
+    private readonly List<string> _dirs = [];
+
+    public JournaledStore(DurabilityMode mode = DurabilityMode.Relaxed, int shards = 4, int maxAttempts = 5, FakeTimeProvider? time = null, string? dir = null)
+    {
+        Mode = mode;
+        Shards = shards;
+        MaxAttempts = maxAttempts;
+        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+        Dir = dir ?? NewDir();
+        Recovered = StoreRecovery.Open(Dir, Options, Time);
+        Journal = new StoreJournal(Recovered.Store, Dir, Recovered.NextSegment, Recovered.BytesSinceSnapshot, new JournalOptions { Mode = mode, CompactBytes = long.MaxValue }, this);
+        Fixture = new StoreFixture(Recovered.Store, Time);
+    }
+
+    public DurabilityMode Mode { get; }
+
+    public int Shards { get; }
+
+    public int MaxAttempts { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public string Dir { get; }
+
+    public RecoveredStore Recovered { get; }
+
+    public StoreJournal Journal { get; }
+
+    public StoreFixture Fixture { get; }
+
+    public List<string> Events { get; } = [];
+
+    public OtpStoreOptions Options => new() { ShardCount = Shards, MaxVerifyAttempts = MaxAttempts, MaxLivePairs = 1_000_000 };
+
+    public void Sync()
+    {
+        Task<bool> synced = Journal.SyncAsync().AsTask();
+        Assert.True(synced.Wait(TimeSpan.FromSeconds(10)), "the journal did not sync within 10 s");
+        Assert.True(synced.Result, "the journal could not sync");
+    }
+
+    /// <summary>The data directory as a crash right now would leave it (after a sync).</summary>
+    public string CrashImage()
+    {
+        Sync();
+        string image = NewDir();
+        foreach (string file in Directory.GetFiles(Dir))
+        {
+            File.Copy(file, Path.Combine(image, Path.GetFileName(file)));
+        }
+
+        return image;
+    }
+
+    /// <summary>A store recovered from <paramref name="dir"/> with no journal of its own.</summary>
+    public RecoveredStore RecoverFrom(string dir) => StoreRecovery.Open(dir, Options, Time);
+
+    public StoreFixture Recover(string dir) => new(RecoverFrom(dir).Store, Time);
+
+    public string NewDir()
+    {
+        string dir = Directory.CreateTempSubdirectory("otpfast-journal-").FullName;
+        _dirs.Add(dir);
+        return dir;
+    }
+
+    public void Dispose()
+    {
+        Journal.Dispose();
+        foreach (string dir in _dirs)
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    void IJournalEvents.WriteFailed(string segmentPath, string problem) => Events.Add($"failed: {problem}");
+
+    void IJournalEvents.WriteRecovered(string segmentPath) => Events.Add("recovered");
+
+    void IJournalEvents.Compacted(long pairs, int segmentsDeleted, TimeSpan took) => Events.Add($"compacted {pairs} {segmentsDeleted}");
+
+    void IJournalEvents.CompactionFailed(string problem) => Events.Add($"compaction failed: {problem}");
+}
