@@ -42,9 +42,10 @@ public static class StoreRecovery
         }
 
         var report = new JournalReplayReport();
-        List<long> segments = JournalSegment.List(dataDir);
         var toReplay = new List<long>();
-        foreach (long number in segments)
+        string? gap = null;
+        long highestSegment = 0;
+        foreach (long number in JournalSegment.List(dataDir))
         {
             string path = JournalSegment.PathOf(dataDir, number);
             if (number < firstSegment)
@@ -55,19 +56,24 @@ public static class StoreRecovery
                 continue;
             }
 
-            string? problem = ReadHeader(path, number, out int shards, out byte[] key);
+            // Segments after an unusable one come after a gap: replaying them over it could bring
+            // back state the missing records changed (a consume), so they are kept aside instead.
+            highestSegment = number;
+            int shards = 0;
+            byte[] key = [];
+            string? problem = gap is not null ? $"after {gap}" : ReadHeader(path, number, out shards, out key);
             if (problem is null && shape is null)
             {
                 shape = configured.WithShape(shards, key);
             }
-
-            if (problem is null && shape is not null && (shape.ShardCount != shards || !shape.CreatorHashKey.Span.SequenceEqual(key)))
+            else if (problem is null && (shape!.ShardCount != shards || !shape.CreatorHashKey.Span.SequenceEqual(key)))
             {
                 problem = "it belongs to another store (shard count or key differ from the snapshot's)";
             }
 
             if (problem is not null)
             {
+                gap ??= $"the unusable segment {Path.GetFileName(path)}";
                 (report.SetAside ??= []).Add($"{AsideFile.Move(path, "unusable", wallNow)} ({problem})");
                 continue;
             }
@@ -83,13 +89,13 @@ public static class StoreRecovery
             outcome = new SnapshotOutcome(SnapshotStatus.Loaded, StoreSnapshot.Load(buffered, store, wallNow), null, null);
         }
 
-        long nextSegment = Math.Max(firstSegment, 1);
+        // Never reuse a number, not even one set aside.
+        long nextSegment = Math.Max(firstSegment, highestSegment + 1);
         long bytes = 0;
         for (int i = 0; i < toReplay.Count; i++)
         {
             string path = JournalSegment.PathOf(dataDir, toReplay[i]);
             bytes += new FileInfo(path).Length;
-            nextSegment = toReplay[i] + 1;
             if (!JournalReplay.Replay(path, store, wallNow, report))
             {
                 // Later segments come after a gap: replaying them over it could resurrect state
@@ -98,7 +104,6 @@ public static class StoreRecovery
                 {
                     string later = JournalSegment.PathOf(dataDir, toReplay[j]);
                     (report.SetAside ??= []).Add($"{AsideFile.Move(later, "unreplayed", wallNow)} (after the bad record)");
-                    nextSegment = toReplay[j] + 1;
                 }
 
                 break;

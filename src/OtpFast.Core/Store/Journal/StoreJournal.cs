@@ -19,6 +19,7 @@ namespace OtpFast.Core.Store.Journal;
 public sealed class StoreJournal : IDisposable
 {
     private static readonly TimeSpan FailureBackoff = TimeSpan.FromMilliseconds(100);
+    private static readonly long CompactionRetryTicks = 30 * Stopwatch.Frequency;
 
     private readonly ShardedOtpStore _store;
     private readonly string _dataDir;
@@ -41,6 +42,7 @@ public sealed class StoreJournal : IDisposable
     private volatile bool _lostOnStop;
     private TaskCompletionSource<long>? _rotation;
     private Thread? _compaction;
+    private long _noCompactionBefore;
     private int _stopAttempts;
 
     /// <summary>Starts a new segment numbered <paramref name="segmentNumber"/> and the writer thread, and attaches the journal to the store's shards.</summary>
@@ -322,7 +324,8 @@ public sealed class StoreJournal : IDisposable
 
     private void StartCompactionIfDue()
     {
-        if (_stopRequested || BytesSinceSnapshot < _options.CompactBytes || _compaction is { IsAlive: true })
+        if (_stopRequested || BytesSinceSnapshot < _options.CompactBytes || _compaction is { IsAlive: true }
+            || Stopwatch.GetTimestamp() < Volatile.Read(ref _noCompactionBefore))
         {
             return;
         }
@@ -339,6 +342,8 @@ public sealed class StoreJournal : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            // Each attempt starts a segment: a disk that keeps refusing must not make one per round.
+            Volatile.Write(ref _noCompactionBefore, Stopwatch.GetTimestamp() + CompactionRetryTicks);
             _events.CompactionFailed(IoProblem.Describe(e));
         }
     }

@@ -91,6 +91,7 @@ public sealed class JournalRecoveryTests
     {
         using var j = new JournaledStore();
         var first = j.Fixture.Issue(1, "first");
+        j.Sync(); // so that the second pair's record is the last in the file, whatever their shards
         var second = j.Fixture.Issue(1, "second");
         string image = j.CrashImage();
         string segment = Directory.GetFiles(image, "journal.*").Single();
@@ -127,8 +128,12 @@ public sealed class JournalRecoveryTests
     public void AFlippedBitInTheMiddleStopsReplayThereReportsItAndSetsLaterSegmentsAside()
     {
         using var j = new JournaledStore();
+
+        // One sync per record: a round writes shard by shard, so only then is file order issue order.
         var before = j.Fixture.Issue(1, "before");
+        j.Sync();
         var damaged = j.Fixture.Issue(1, "damaged");
+        j.Sync();
         var after1 = j.Fixture.Issue(1, "after");
         j.Sync();
         j.Journal.Rotate();
