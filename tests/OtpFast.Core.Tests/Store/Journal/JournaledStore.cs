@@ -12,8 +12,9 @@ namespace OtpFast.Core.Tests.Store.Journal;
 internal sealed class JournaledStore : IDisposable, IJournalEvents
 {
     private readonly List<string> _dirs = [];
+    private readonly List<string> _events = [];
 
-    public JournaledStore(DurabilityMode mode = DurabilityMode.Relaxed, int shards = 4, int maxAttempts = 5, FakeTimeProvider? time = null, string? dir = null)
+    public JournaledStore(DurabilityMode mode = DurabilityMode.Relaxed, int shards = 4, int maxAttempts = 5, FakeTimeProvider? time = null, string? dir = null, TimeSpan? commitTimeout = null)
     {
         Mode = mode;
         Shards = shards;
@@ -21,7 +22,7 @@ internal sealed class JournaledStore : IDisposable, IJournalEvents
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
         Dir = dir ?? NewDir();
         Recovered = StoreRecovery.Open(Dir, Options, Time);
-        Journal = new StoreJournal(Recovered.Store, Dir, Recovered.NextSegment, Recovered.BytesSinceSnapshot, new JournalOptions { Mode = mode, CompactBytes = long.MaxValue }, this);
+        Journal = new StoreJournal(Recovered.Store, Dir, Recovered.NextSegment, Recovered.BytesSinceSnapshot, new JournalOptions { Mode = mode, CompactBytes = long.MaxValue, CommitTimeout = commitTimeout ?? TimeSpan.FromSeconds(10) }, this);
         Fixture = new StoreFixture(Recovered.Store, Time);
     }
 
@@ -41,15 +42,16 @@ internal sealed class JournaledStore : IDisposable, IJournalEvents
 
     public StoreFixture Fixture { get; }
 
-    public List<string> Events { get; } = [];
 
     public OtpStoreOptions Options => new() { ShardCount = Shards, MaxVerifyAttempts = MaxAttempts, MaxLivePairs = 1_000_000 };
 
-    public void Sync()
+    public void Sync() => Assert.True(TrySync(), "the journal could not sync");
+
+    public bool TrySync()
     {
         Task<bool> synced = Journal.SyncAsync().AsTask();
-        Assert.True(synced.Wait(TimeSpan.FromSeconds(10)), "the journal did not sync within 10 s");
-        Assert.True(synced.Result, "the journal could not sync");
+        Assert.True(synced.Wait(TimeSpan.FromSeconds(30)), "the journal did not answer within 30 s");
+        return synced.Result;
     }
 
     /// <summary>The data directory as a crash right now would leave it (after a sync).</summary>
@@ -70,6 +72,18 @@ internal sealed class JournaledStore : IDisposable, IJournalEvents
 
     public StoreFixture Recover(string dir) => new(RecoverFrom(dir).Store, Time);
 
+    /// <summary>What the journal reported so far (it reports from its own threads).</summary>
+    public List<string> Events
+    {
+        get
+        {
+            lock (_events)
+            {
+                return [.. _events];
+            }
+        }
+    }
+
     public string NewDir()
     {
         string dir = Directory.CreateTempSubdirectory("otpfast-journal-").FullName;
@@ -86,11 +100,35 @@ internal sealed class JournaledStore : IDisposable, IJournalEvents
         }
     }
 
-    void IJournalEvents.WriteFailed(string segmentPath, string problem) => Events.Add($"failed: {problem}");
+    void IJournalEvents.WriteFailed(string segmentPath, string problem)
+    {
+        lock (_events)
+        {
+            _events.Add($"failed: {problem}");
+        }
+    }
 
-    void IJournalEvents.WriteRecovered(string segmentPath) => Events.Add("recovered");
+    void IJournalEvents.WriteRecovered(string segmentPath)
+    {
+        lock (_events)
+        {
+            _events.Add("recovered");
+        }
+    }
 
-    void IJournalEvents.Compacted(long pairs, int segmentsDeleted, TimeSpan took) => Events.Add($"compacted {pairs} {segmentsDeleted}");
+    void IJournalEvents.Compacted(long pairs, int segmentsDeleted, TimeSpan took)
+    {
+        lock (_events)
+        {
+            _events.Add($"compacted {pairs} {segmentsDeleted}");
+        }
+    }
 
-    void IJournalEvents.CompactionFailed(string problem) => Events.Add($"compaction failed: {problem}");
+    void IJournalEvents.CompactionFailed(string problem)
+    {
+        lock (_events)
+        {
+            _events.Add($"compaction failed: {problem}");
+        }
+    }
 }
