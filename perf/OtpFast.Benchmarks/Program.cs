@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using OtpFast.Benchmarks;
 
-// dotnet run -c Release --project perf/OtpFast.Benchmarks -- [--memory N | --mass-expiry | BenchmarkDotNet args]
+// dotnet run -c Release --project perf/OtpFast.Benchmarks -- [--memory N | --mass-expiry | --replay N | BenchmarkDotNet args]
 if (args is ["--memory", var count])
 {
     MemoryPerPair.Run(int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
@@ -11,6 +11,12 @@ if (args is ["--memory", var count])
 if (args is ["--mass-expiry"])
 {
     MassExpiry.Run();
+    return;
+}
+
+if (args is ["--replay", var changes])
+{
+    JournalReplay.Run(int.Parse(changes, System.Globalization.CultureInfo.InvariantCulture));
     return;
 }
 
