@@ -2,10 +2,14 @@
 # Side-by-side load run: OtpFast and the control (perf/OtpFast.Baseline), both Native AOT, each
 # pinned to core 0 with wrk pinned to core 1, every scenario against both in the same run.
 #
-#   perf/load/run.sh            full mode: 15 s per scenario, 64 connections (the README table)
+#   perf/load/run.sh            full mode: 15 s per scenario, 64 connections (the README table),
+#                               OtpFast with Durability off, safe (the default) and strict
 #   perf/load/run.sh --short    short mode: 3 s per scenario (CI reports it, does not gate)
 #   perf/load/run.sh --soak [SECONDS]   the login flow at a fixed ~8,000 req/s for SECONDS
-#                               (default 600): zero errors, RSS after warm-up grows at most 10%
+#                               (default 600): zero errors, RSS after warm-up grows at most 10%,
+#                               journal disk use sampled (it must stay bounded)
+#   perf/load/run.sh --compaction [SECONDS]   the store scenario with compactions every few MB
+#                               of journal against the same run without: p99 side by side
 #
 # BIN_DIR=dir with otpfast and otpfast-baseline already published skips the publish step.
 # Only 127.0.0.1 is ever targeted; every wrk run is bounded by its duration.
@@ -15,6 +19,7 @@ ROOT=$(pwd)
 MODE=full DURATION=15 WARMUP=3 CONNECTIONS=64 STARTUP_RUNS=9
 if [ "${1:-}" = "--short" ]; then MODE=short DURATION=3 WARMUP=1 STARTUP_RUNS=3; fi
 if [ "${1:-}" = "--soak" ]; then MODE=soak DURATION=${2:-600}; fi
+if [ "${1:-}" = "--compaction" ]; then MODE=compaction DURATION=${2:-30}; fi
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 
@@ -45,14 +50,22 @@ rss_mb() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # user + system clock ticks of the server
 TICKS_PER_SECOND=$(getconf CLK_TCK)
 
-start() { # target
-  local cmd
-  if [ "$1" = otpfast ]; then cmd=("$SERVER" --data-dir "$DATA" --urls "$URL" --Logging:LogLevel:Default=Warning)
-  else cmd=("$BASELINE" --urls "$URL" --Logging:LogLevel:Default=Warning); fi
-  taskset -c "$SERVER_CPU" "${cmd[@]}" >"$WORK/$1.log" 2>&1 &
+journal_kb() { du -ck "$DATA"/journal.* 2>/dev/null | awk 'END { print $1 + 0 }'; }
+
+start() { # target: baseline, or otpfast-MODE (MODE = a Durability), then extra server arguments
+  local cmd target=$1
+  shift
+  if [ "$target" = baseline ]; then cmd=("$BASELINE" --urls "$URL" --Logging:LogLevel:Default=Warning)
+  else
+    # Every OtpFast run starts from an empty store, whatever the run before it left.
+    rm -f "$DATA"/pairs.snapshot "$DATA"/journal.*
+    cmd=("$SERVER" --data-dir "$DATA" --urls "$URL" --durability "${target#otpfast-}" --Logging:LogLevel:Default=Warning
+      --Logging:LogLevel:OtpFast.Server.Hosting.PairPersistence=Information "$@")
+  fi
+  taskset -c "$SERVER_CPU" "${cmd[@]}" >"$WORK/$target.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 200); do curl -sf "$URL/healthz" >/dev/null && return 0; sleep 0.05; done
-  echo "$1 did not start" >&2; cat "$WORK/$1.log" >&2; exit 1
+  echo "$target did not start" >&2; cat "$WORK/$target.log" >&2; exit 1
 }
 
 stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""; }
@@ -65,13 +78,13 @@ if [ "$MODE" = soak ]; then
   # A third of the run: a first 600 s soak showed RSS reaching its plateau at ~135 s (the
   # store at its steady size after the first 60 s expiries, then the GC heap settling).
   SOAK_WARMUP=$(( DURATION / 3 ))
-  start otpfast
+  start otpfast-safe
   taskset -c "$LOAD_CPU" wrk -t1 -c16 -d"${DURATION}s" --timeout 5s -s perf/load/scenarios/soak.lua "$URL" >"$WORK/soak.out" &
   WRK=$!
   : >"$WORK/rss.txt"
   elapsed=0
   while kill -0 "$WRK" 2>/dev/null; do
-    echo "$elapsed $(rss_mb "$PID")" >>"$WORK/rss.txt"
+    echo "$elapsed $(rss_mb "$PID") $(journal_kb)" >>"$WORK/rss.txt"
     sleep 5
     elapsed=$((elapsed + 5))
   done
@@ -83,6 +96,8 @@ if [ "$MODE" = soak ]; then
     $1 > w { if ($2 > max) max = $2; last = $2 }
     END { printf "%s %s %s\n", warm, max, last }' "$WORK/rss.txt")
   growth=$(awk -v a="$at_warmup" -v m="$max_after" 'BEGIN { printf "%.1f", (m - a) * 100 / a }')
+  journal_max=$(awk '$3 > max { max = $3 } END { printf "%.1f", max / 1024 }' "$WORK/rss.txt")
+  compactions=$(grep -c "Journal compacted" "$WORK/otpfast-safe.log" || true)
   echo
   echo "OtpFast soak: login flow for ${DURATION}s (warm-up ${SOAK_WARMUP}s), 16 connections pacing 2 ms, server on CPU $SERVER_CPU"
   echo
@@ -90,14 +105,31 @@ if [ "$MODE" = soak ]; then
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   printf '| %.0f | %.2f | %.2f | %.2f | %d | %d | %d | %s | %s | %s | %s%% |\n' "$rps" "$p50" "$p99" "$p999" "$non2xx" "$sockerr" "$apierr" "$at_warmup" "$max_after" "$final" "$growth"
   echo
-  echo "RSS samples (seconds, MB): $(tr '\n' ' ' <"$WORK/rss.txt")"
+  echo "journal (Durability safe): max $journal_max MB on disk; $compactions compaction(s)"
+  echo "samples (seconds, RSS MB, journal KB): $(tr '\n' ' ' <"$WORK/rss.txt")"
   errors=$((non2xx + sockerr + apierr))
   if [ "$errors" -eq 0 ] && awk -v g="$growth" 'BEGIN { exit !(g <= 10) }'; then echo "soak: PASS (zero errors, growth ${growth}% <= 10%)"; exit 0; fi
   echo "soak: FAIL ($errors errors, growth ${growth}%)"; exit 1
 fi
 
+if [ "$MODE" = compaction ]; then
+  # The store scenario only inserts (~70 bytes of journal each): with 8 MB segments a compaction
+  # starts every few seconds and snapshots a growing store while wrk keeps inserting.
+  echo
+  echo "| run | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API errors | compactions |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  for run in without with; do
+    if [ "$run" = with ]; then start otpfast-safe --JournalCompactMegabytes 8; else start otpfast-safe --JournalCompactMegabytes 65536; fi
+    read -r rps p50 p99 p999 non2xx sockerr apierr < <(run_wrk store "$DURATION")
+    stop
+    printf '| %s compaction | %.0f | %.2f | %.2f | %.2f | %d | %d | %d | %d |\n' "$run" "$rps" "$p50" "$p99" "$p999" "$non2xx" "$sockerr" "$apierr" "$(grep -c 'Journal compacted' "$WORK/otpfast-safe.log" || true)"
+    : >"$WORK/otpfast-safe.log"
+  done
+  exit 0
+fi
+
 declare -A STARTUP IDLE
-for target in baseline otpfast; do
+for target in baseline otpfast-safe; do
   bin=$SERVER; args=(--data-dir "$DATA" --urls "$URL")
   [ "$target" = baseline ] && { bin=$BASELINE; args=(--urls "$URL"); }
   STARTUP[$target]=$(taskset -c "$SERVER_CPU" python3 perf/load/startup.py "$STARTUP_RUNS" "$PORT" "$OTPFAST_KEY" -- "$bin" "${args[@]}" | awk '{ print $2 }')
@@ -105,10 +137,11 @@ for target in baseline otpfast; do
 done
 
 SCENARIOS=(generate store login hot)
+TARGETS=(baseline otpfast-off otpfast-safe otpfast-strict)
 RESULTS="$WORK/results.txt"
 : >"$RESULTS"
 for scenario in "${SCENARIOS[@]}"; do
-  for target in baseline otpfast; do
+  for target in "${TARGETS[@]}"; do
     start "$target"
     run_wrk "$scenario" "$WARMUP" >/dev/null
     before=$(rss_mb "$PID")
@@ -133,11 +166,20 @@ awk '
   $2 == "baseline" { rps[$1] = $3; p99[$1] = $5 }
   { ratio = (rps[$1] > 0) ? sprintf("%.2fx", $3 / rps[$1]) : "-";
     pr = (p99[$1] > 0) ? sprintf("%.2fx", $5 / p99[$1]) : "-";
-    printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %d | %d | %s | %s | %s | %s | %s |\n", $1, ($2 == "baseline" ? "control" : "otpfast"), $3, $4, $5, $6, $7, $8, $9, ratio, pr, $12, $10, $11 }
+    printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %d | %d | %s | %s | %s | %s | %s |\n", $1, ($2 == "baseline" ? "control" : $2), $3, $4, $5, $6, $7, $8, $9, ratio, pr, $12, $10, $11 }
+' "$RESULTS"
+echo
+echo "Durability against off, same run (goals: safe login >= 0.90x, generate/store >= 0.95x, strict >= 0.60x; safe p99 <= 1.5x):"
+echo
+printf '| scenario | safe req/s vs off | safe p99 vs off | strict req/s vs off | strict p99 vs off |\n|---|---|---|---|---|\n'
+awk '
+  { rps[$1 " " $2] = $3; p99[$1 " " $2] = $5; if (!seen[$1]++) order[++n] = $1 }
+  END { for (i = 1; i <= n; i++) { s = order[i]; off = s " otpfast-off";
+    printf "| %s | %.2fx | %.2fx | %.2fx | %.2fx |\n", s, rps[s " otpfast-safe"] / rps[off], p99[s " otpfast-safe"] / p99[off], rps[s " otpfast-strict"] / rps[off], p99[s " otpfast-strict"] / p99[off] } }
 ' "$RESULTS"
 echo
 printf '| target | binary MB | startup to first answer, median ms | idle RSS MB |\n|---|---|---|---|\n'
-for target in baseline otpfast; do
+for target in baseline otpfast-safe; do
   bin=$SERVER; [ "$target" = baseline ] && bin=$BASELINE
   printf '| %s | %.1f | %s | %s |\n' "$([ "$target" = baseline ] && echo control || echo otpfast)" "$(awk -v s="$(stat -c %s "$bin")" 'BEGIN { print s / 1048576 }')" "${STARTUP[$target]}" "${IDLE[$target]}"
 done
