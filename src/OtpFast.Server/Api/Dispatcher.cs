@@ -13,11 +13,11 @@ internal sealed class Dispatcher
 {
     private readonly OtpApi _api;
     private readonly ApiMetrics _metrics;
-    private readonly IOtpStore _store;
+    private readonly ShardedOtpStore _store;
     private readonly AccountsHolder _accounts;
     private readonly IHostApplicationLifetime _lifetime;
 
-    public Dispatcher(OtpApi api, ApiMetrics metrics, IOtpStore store, AccountsHolder accounts, IHostApplicationLifetime lifetime)
+    public Dispatcher(OtpApi api, ApiMetrics metrics, ShardedOtpStore store, AccountsHolder accounts, IHostApplicationLifetime lifetime)
     {
         _api = api;
         _metrics = metrics;
@@ -44,16 +44,18 @@ internal sealed class Dispatcher
         {
             "/healthz" when isGet => Text(context, StatusCodes.Status200OK, "ok\n"),
             "/readyz" when isGet => Ready(context),
-            "/metrics" when isGet => Text(context, StatusCodes.Status200OK, _metrics.Render(_store.LiveCount, _accounts.Current.Accounts.Count), "text/plain; version=0.0.4; charset=utf-8"),
+            "/metrics" when isGet => Text(context, StatusCodes.Status200OK, _metrics.Render(_store.LiveCount, _accounts.Current.Accounts.Count, _store.Journal), "text/plain; version=0.0.4; charset=utf-8"),
             _ => NotFound(context),
         };
     }
 
     // The accounts are loaded and the in-memory store answers from the moment the server listens
-    // (start-up refuses to go on without them), so readiness ends only when the server begins to
-    // stop: a load balancer polling /readyz then stops sending before the snapshot is written.
-    private Task Ready(HttpContext context) => _lifetime.ApplicationStopping.IsCancellationRequested
-        ? Text(context, StatusCodes.Status503ServiceUnavailable, "stopping\n")
+    // (start-up refuses to go on without them), so readiness ends when the server begins to stop
+    // (a load balancer polling /readyz then stops sending before the snapshot is written), or
+    // while the disk refuses journal writes (every change would answer 503 meanwhile).
+    private Task Ready(HttpContext context) =>
+        _lifetime.ApplicationStopping.IsCancellationRequested ? Text(context, StatusCodes.Status503ServiceUnavailable, "stopping\n")
+        : _store.Journal is { IsFailing: true } ? Text(context, StatusCodes.Status503ServiceUnavailable, "journal-failing\n")
         : Text(context, StatusCodes.Status200OK, "ready\n");
 
     private static Task Text(HttpContext context, int status, string body, string contentType = "text/plain; charset=utf-8")

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using OtpFast.Core.Store;
+using OtpFast.Core.Store.Journal;
 using OtpFast.Server.Api;
 
 namespace OtpFast.Server.Observability;
@@ -18,7 +19,8 @@ internal sealed class ApiMetrics
 
     public void CountOutcome(VerifyOutcome outcome) => Interlocked.Increment(ref _verifyOutcomes[(int)outcome]);
 
-    public string Render(long livePairs, int accounts)
+    /// <param name="journal">Null when durability is off.</param>
+    public string Render(long livePairs, int accounts, StoreJournal? journal)
     {
         var text = new StringBuilder(2048);
         text.Append("# HELP otpfast_answers_total API answers by endpoint and body code.\n");
@@ -42,6 +44,20 @@ internal sealed class ApiMetrics
         text.Append(CultureInfo.InvariantCulture, $"otpfast_live_pairs {livePairs}\n");
         text.Append("# HELP otpfast_accounts Accounts loaded.\n# TYPE otpfast_accounts gauge\n");
         text.Append(CultureInfo.InvariantCulture, $"otpfast_accounts {accounts}\n");
+        if (journal is not null)
+        {
+            text.Append("# HELP otpfast_journal_failing 1 while the disk refuses journal writes (changes answer 503).\n# TYPE otpfast_journal_failing gauge\n");
+            text.Append(CultureInfo.InvariantCulture, $"otpfast_journal_failing {(journal.IsFailing ? 1 : 0)}\n");
+            text.Append("# HELP otpfast_journal_syncs_total Group commits: appends made durable with one fdatasync each.\n# TYPE otpfast_journal_syncs_total counter\n");
+            text.Append(CultureInfo.InvariantCulture, $"otpfast_journal_syncs_total {journal.Syncs}\n");
+            text.Append("# HELP otpfast_journal_write_failures_total Journal writes or syncs the disk refused.\n# TYPE otpfast_journal_write_failures_total counter\n");
+            text.Append(CultureInfo.InvariantCulture, $"otpfast_journal_write_failures_total {journal.WriteFailures}\n");
+            text.Append("# HELP otpfast_journal_bytes Journal bytes not yet folded into the snapshot.\n# TYPE otpfast_journal_bytes gauge\n");
+            text.Append(CultureInfo.InvariantCulture, $"otpfast_journal_bytes {journal.BytesSinceSnapshot}\n");
+            text.Append("# HELP otpfast_journal_compactions_total Snapshots written to fold the journal in.\n# TYPE otpfast_journal_compactions_total counter\n");
+            text.Append(CultureInfo.InvariantCulture, $"otpfast_journal_compactions_total {journal.Compactions}\n");
+        }
+
         text.Append("# HELP otpfast_gc_allocated_bytes_total Bytes allocated on the managed heap since start.\n# TYPE otpfast_gc_allocated_bytes_total counter\n");
         text.Append(CultureInfo.InvariantCulture, $"otpfast_gc_allocated_bytes_total {GC.GetTotalAllocatedBytes()}\n");
         text.Append("# HELP otpfast_gc_heap_bytes Managed heap size after the last collection.\n# TYPE otpfast_gc_heap_bytes gauge\n");

@@ -44,6 +44,9 @@ public sealed class StoreJournal : IDisposable
     private Thread? _compaction;
     private long _noCompactionBefore;
     private int _stopAttempts;
+    private long _syncs;
+    private long _writeFailures;
+    private long _compactions;
 
     /// <summary>Starts a new segment numbered <paramref name="segmentNumber"/> and the writer thread, and attaches the journal to the store's shards.</summary>
     /// <param name="bytesSinceSnapshot">Journal bytes the last snapshot does not cover yet (the segments replayed at start).</param>
@@ -82,6 +85,14 @@ public sealed class StoreJournal : IDisposable
 
     /// <summary>Journal bytes not yet covered by a snapshot.</summary>
     public long BytesSinceSnapshot => Interlocked.Read(ref _bytesSinceSnapshot);
+
+    /// <summary>Appends made durable with one fdatasync each (group commits).</summary>
+    public long Syncs => Interlocked.Read(ref _syncs);
+
+    /// <summary>Writes or syncs the disk refused.</summary>
+    public long WriteFailures => Interlocked.Read(ref _writeFailures);
+
+    public long Compactions => Interlocked.Read(ref _compactions);
 
     /// <summary>The newest writer round on disk.</summary>
     public long DurableRound => _waiters.DurableRound;
@@ -142,6 +153,7 @@ public sealed class StoreJournal : IDisposable
         long first = Rotate();
         long pairs = StoreCheckpoint.Write(_dataDir, _store, first, out int deleted, out long deletedBytes);
         Interlocked.Add(ref _bytesSinceSnapshot, -deletedBytes);
+        Interlocked.Increment(ref _compactions);
         _events.Compacted(pairs, deleted, took.Elapsed);
     }
 
@@ -250,6 +262,7 @@ public sealed class StoreJournal : IDisposable
             }
 
             _segmentLength += _staging.Length;
+            Interlocked.Increment(ref _syncs);
             Interlocked.Add(ref _bytesSinceSnapshot, _staging.Length);
             _staging.Clear();
             if (_failing)
@@ -265,6 +278,7 @@ public sealed class StoreJournal : IDisposable
 
     private void Fail(Exception e)
     {
+        Interlocked.Increment(ref _writeFailures);
         try
         {
             // A write cut short by a full disk may have left part of a record: cut it off so a
