@@ -1,3 +1,4 @@
+using OtpFast.Core.IO;
 using OtpFast.Server.Cli;
 using OtpFast.Server.Hosting;
 
@@ -6,31 +7,46 @@ namespace OtpFast.Server;
 /// <summary>One binary: the server by default, plus the <c>accounts</c> and <c>health</c> verbs.</summary>
 internal static class Program
 {
-    public static int Main(string[] args)
+    /// <summary>The server's exit code when it cannot start; the reason is one line on standard error.</summary>
+    public const int CannotStart = 2;
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Everything <see cref="Main"/> does, with the console passed in; returns the exit code.</summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         if (args.Length > 0)
         {
             switch (args[0])
             {
                 case "accounts":
-                    return AccountsCommand.Run(args[1..], Console.Out, Console.Error);
+                    return AccountsCommand.Run(args[1..], stdout, stderr);
                 case "health":
-                    return HealthCommand.Run(args[1..], Console.Out, Console.Error);
+                    return HealthCommand.Run(args[1..], stdout, stderr);
                 case "-h" or "--help" or "help":
-                    Console.Out.WriteLine(Usage.Text);
+                    stdout.WriteLine(Usage.Text);
                     return 0;
             }
         }
 
+        WebApplication app;
         try
         {
-            ServerHost.Build(args).Run();
-            return 0;
+            app = ServerHost.Build(args, console: stdout);
         }
         catch (StartupException e)
         {
-            Console.Error.WriteLine($"otpfast: {e.Message}");
-            return 2;
+            stderr.WriteLine($"otpfast: {e.Message}");
+            return CannotStart;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Outside the data directory, e.g. an unreadable appsettings.json.
+            stderr.WriteLine($"otpfast: cannot start: {IoProblem.Describe(e)}");
+            return CannotStart;
+        }
+
+        app.Run();
+        return 0;
     }
 }
