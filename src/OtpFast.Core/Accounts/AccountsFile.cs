@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -9,14 +10,19 @@ namespace OtpFast.Core.Accounts;
 /// Reads and writes the accounts file (<c>accounts.json</c> in the data directory).
 /// </summary>
 /// <remarks>
-/// Writes go to a temporary file created with mode 0600, are flushed to disk, then renamed over
-/// the old file, so a reader (the running server) sees either the old or the new file, never a
+/// Writes go through <see cref="AtomicPrivateFile"/> (temp file 0600, fsync, rename, fsync of the
+/// directory), so a reader (the running server) sees either the old or the new file, never a
 /// half-written one. Edits from concurrent CLI runs are serialised by an exclusive lock file.
+/// Every I/O failure surfaces as an <see cref="AccountsFileException"/> in our own words, naming the path.
 /// </remarks>
 public static partial class AccountsFile
 {
     public const string FileName = "accounts.json";
     private const string DateFormat = "yyyy-MM-dd";
+
+    /// <summary>How long an edit waits for another edit's lock before it gives up.</summary>
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LockRetry = TimeSpan.FromMilliseconds(50);
 
     public static string PathIn(string dataDir) => Path.Combine(dataDir, FileName);
 
@@ -103,10 +109,14 @@ public static partial class AccountsFile
 
     private static void Edit(string path, bool createIfMissing, Action<AccountsFileModel> change)
     {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null)
+        path = Path.GetFullPath(path);
+        try
         {
-            Directory.CreateDirectory(dir);
+            _ = DataDirectory.Create(Path.GetDirectoryName(path) ?? ".");
+        }
+        catch (IOException e)
+        {
+            throw new AccountsFileException(e.Message, e);
         }
 
         using FileStream lockFile = AcquireLock(path + ".lock");
@@ -127,38 +137,46 @@ public static partial class AccountsFile
 
         change(model);
         _ = ToDirectory(model, path);
-        Write(path, model);
+        try
+        {
+            AtomicPrivateFile.Write(path, stream =>
+            {
+                JsonSerializer.Serialize(stream, model, AccountsJsonContext.Default.AccountsFileModel);
+                return stream.Position;
+            });
+        }
+        catch (IOException e)
+        {
+            // Already our own words: "cannot write PATH: CAUSE" (or the directory sync that failed).
+            throw new AccountsFileException(e.Message, e);
+        }
     }
 
     private static FileStream AcquireLock(string lockPath)
     {
         FileStreamOptions options = PrivateFile.Options(FileMode.OpenOrCreate, FileAccess.ReadWrite);
-        for (int attempt = 0; ; attempt++)
+        long start = Stopwatch.GetTimestamp();
+        while (true)
         {
             try
             {
                 return new FileStream(lockPath, options);
             }
-            catch (IOException) when (attempt < 100)
+            catch (IOException e) when (DataDirLock.IsLockConflict(e))
             {
-                Thread.Sleep(50);
+                if (Stopwatch.GetElapsedTime(start) >= LockWait)
+                {
+                    throw new AccountsFileException(
+                        $"the accounts file is locked by another process for more than {LockWait.TotalSeconds:0} s: {lockPath}", e);
+                }
+
+                Thread.Sleep(LockRetry);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new AccountsFileException($"cannot open the lock file {lockPath}: {IoProblem.Describe(e)}", e);
             }
         }
-    }
-
-    private static void Write(string path, AccountsFileModel model)
-    {
-        string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, PrivateFile.Options(FileMode.Create, FileAccess.Write)))
-        {
-            JsonSerializer.Serialize(stream, model, AccountsJsonContext.Default.AccountsFileModel);
-            stream.Flush(flushToDisk: true);
-        }
-
-        // An old temp left by a crash keeps its old mode: set it again.
-        PrivateFile.Restrict(temp);
-
-        File.Move(temp, path, overwrite: true);
     }
 
     private static AccountsFileModel ReadModel(string path)
@@ -175,7 +193,7 @@ public static partial class AccountsFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new AccountsFileException($"{path}: cannot read: {e.Message}", e);
+            throw new AccountsFileException($"cannot read {path}: {IoProblem.Describe(e)}", e);
         }
     }
 

@@ -1,10 +1,12 @@
 using OtpFast.Core.Accounts;
+using OtpFast.Core.IO;
 
 namespace OtpFast.Server.Cli;
 
 /// <summary><c>otpfast accounts VERB ...</c>: manages the accounts file the running server watches.</summary>
 /// <remarks>
-/// Exit codes: 0 done, 1 the change could not be made (no such account, bad file), 64 usage error.
+/// Exit codes: 0 done, 1 the change could not be made (no such account, bad file, an I/O failure such
+/// as a full disk: one line on standard error), 64 usage error.
 /// Only <c>add</c> prints a key, and only as its last line of standard output.
 /// </remarks>
 internal static class AccountsCommand
@@ -87,7 +89,14 @@ internal static class AccountsCommand
         }
         catch (AccountsFileException e)
         {
+            // I/O failures included: AccountsFile words them itself, naming the path.
             stderr.WriteLine($"otpfast accounts: {e.Message}");
+            return Failed;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Anything else, such as standard output gone: still one line, never a stack trace.
+            stderr.WriteLine($"otpfast accounts: {IoProblem.Describe(e)}");
             return Failed;
         }
     }

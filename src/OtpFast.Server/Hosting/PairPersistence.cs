@@ -9,7 +9,7 @@ namespace OtpFast.Server.Hosting;
 /// journal while serving, and at a graceful stop (after Kestrel has drained) syncs the journal,
 /// writes a snapshot that covers it and deletes the segments, so a clean restart replays nothing.
 /// </summary>
-internal sealed partial class PairPersistence : IJournalEvents
+internal sealed partial class PairPersistence : IJournalEvents, IDisposable
 {
     private readonly string _dataDir;
     private readonly TimeProvider _time;
@@ -103,6 +103,9 @@ internal sealed partial class PairPersistence : IJournalEvents
             LogSaveFailed(path, problem, consequence);
         }
     }
+
+    /// <summary>A host disposed without a stop (a start-up that failed after the store opened) still ends the writer thread and closes its segment.</summary>
+    public void Dispose() => _journal?.Dispose();
 
     void IJournalEvents.WriteFailed(string segmentPath, string problem) => LogWriteFailed(segmentPath, problem);
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OtpFast.Core.Accounts;
+using OtpFast.Core.IO;
 using OtpFast.Core.Store;
 using OtpFast.Core.Transactions;
 using OtpFast.Server.Accounts;
@@ -15,7 +16,7 @@ internal static class ServerHost
 
     /// <param name="configure">Lets tests add configuration or swap the server before it is read.</param>
     /// <param name="console">Where the first-run key banner goes (standard output by default).</param>
-    /// <exception cref="StartupException">Configuration or the accounts file is unusable.</exception>
+    /// <exception cref="StartupException">Configuration, the data directory or the accounts file is unusable, or another server holds the data directory.</exception>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, TextWriter? console = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
@@ -25,20 +26,48 @@ internal static class ServerHost
         configure?.Invoke(builder);
 
         ServerOptions options = ServerOptions.Read(builder.Configuration);
-        string accountsPath = AccountsFile.PathIn(options.DataDir);
-        if (!File.Exists(accountsPath))
-        {
-            FirstRun.CreateDefaultAccount(accountsPath, builder.Configuration["Urls"], console ?? Console.Out);
-        }
 
+        // One process per data directory: locked before anything in it is read or written. The
+        // container disposes what its factories made, so the lock comes from one and is resolved
+        // here: it is released when the app is disposed, after ApplicationStopped saved the snapshot.
+        DataDirLock dataDirLock = StartupFailure.LockDataDir(options.DataDir);
+        builder.Services.AddSingleton(_ => dataDirLock);
+        bool built = false;
+        try
+        {
+            WebApplication app = Build(builder, options, console);
+            built = true;
+            return app;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw StartupFailure.FromIo(e, options.DataDir);
+        }
+        finally
+        {
+            if (!built)
+            {
+                dataDirLock.Dispose();
+            }
+        }
+    }
+
+    private static WebApplication Build(WebApplicationBuilder builder, ServerOptions options, TextWriter? console)
+    {
+        string accountsPath = AccountsFile.PathIn(options.DataDir);
         AccountDirectory accounts;
         try
         {
+            if (!File.Exists(accountsPath))
+            {
+                FirstRun.CreateDefaultAccount(accountsPath, builder.Configuration["Urls"], console ?? Console.Out);
+            }
+
             accounts = AccountsFile.Load(accountsPath);
         }
         catch (AccountsFileException e)
         {
-            throw new StartupException($"cannot start: {e.Message}", e);
+            throw StartupFailure.FromAccounts(e);
         }
 
         builder.WebHost.ConfigureKestrel(kestrel => KestrelLimits.Apply(kestrel, options));
@@ -76,8 +105,11 @@ internal static class ServerHost
         WebApplication app = builder.Build();
         app.Run(app.Services.GetRequiredService<Dispatcher>().DispatchAsync);
 
-        // The store is opened (snapshot + journal replayed) before the server listens, so a
-        // start-up that cannot read or journal its pairs fails here, not on the first request.
+        // The container disposes singletons in the reverse order they were made: the lock first,
+        // so it is released last, after the journal. The store is opened (snapshot + journal
+        // replayed) before the server listens, so a start-up that cannot read or journal its
+        // pairs fails here, not on the first request.
+        _ = app.Services.GetRequiredService<DataDirLock>();
         _ = app.Services.GetRequiredService<ShardedOtpStore>();
 
         // Runs after Kestrel has stopped and drained in-flight requests.

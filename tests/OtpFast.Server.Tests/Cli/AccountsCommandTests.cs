@@ -122,13 +122,80 @@ public sealed class AccountsCommandTests : IDisposable
         Assert.Equal("{ not json", File.ReadAllText(path));
     }
 
+    [Fact]
+    public void AnEditUnderARegularFileExitsOneWithOneLineNamingTheFile()
+    {
+        string file = Path.Combine(_dir, "not-a-dir");
+        File.WriteAllText(file, "x");
+        var (code, stdout, stderr) = RunIn(Path.Combine(file, "data"), "add", "shop");
+        Assert.Equal(1, code);
+        Assert.Equal($"otpfast accounts: cannot create the data directory {file}/data: {file} is a file, not a directory", Stderr.OneLine(stderr));
+        Assert.Empty(stdout);
+    }
+
+    [Fact]
+    public void AnAccountsLockHeldForMoreThanFiveSecondsEndsWithOneLineNamingTheLock()
+    {
+        Run("add", "shop");
+        string lockPath = AccountsFile.PathIn(_dir) + ".lock";
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        int code;
+        string stderr;
+        using (new FileStream(lockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            (code, _, stderr) = Run("block", "shop");
+        }
+
+        Assert.Equal(1, code);
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(5), $"gave up after {watch.Elapsed}");
+        Assert.Equal($"otpfast accounts: the accounts file is locked by another process for more than 5 s: {lockPath}", Stderr.OneLine(stderr));
+        Assert.Matches(@"shop\s+\d+\s+active\s", Run("list").Stdout);
+
+        // Once the lock is free, the same edit goes through.
+        Assert.Equal(0, Run("block", "shop").Code);
+    }
+
+    [MountFact]
+    public void AddOnAFullDiskExitsOneWithOneLineLeavesTheFileAsItWasAndNoTemp()
+    {
+        using Tmpfs disk = Tmpfs.Mount();
+        string path = AccountsFile.PathIn(disk.Path);
+        Assert.Equal(0, RunIn(disk.Path, "add", "shop").Code);
+        byte[] before = File.ReadAllBytes(path);
+        disk.Fill();
+
+        var (code, stdout, stderr) = RunIn(disk.Path, "add", "bank");
+        Assert.Equal(1, code);
+        Assert.Equal($"otpfast accounts: cannot write {path}: no space left on device (ENOSPC)", Stderr.OneLine(stderr));
+        Assert.DoesNotContain("otpf_", stdout, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.False(File.Exists(path + ".tmp"));
+    }
+
+    [MountFact]
+    public void AnEditOnAReadOnlyDataDirectoryExitsOneWithOneLine()
+    {
+        using Tmpfs disk = Tmpfs.Mount();
+        Assert.Equal(0, RunIn(disk.Path, "add", "shop").Code);
+        disk.MakeReadOnly();
+
+        var (code, _, stderr) = RunIn(disk.Path, "block", "shop");
+        Assert.Equal(1, code);
+        Assert.Equal(
+            $"otpfast accounts: cannot open the lock file {AccountsFile.PathIn(disk.Path)}.lock: read-only file system (EROFS)",
+            Stderr.OneLine(stderr));
+        Assert.Matches(@"shop\s+\d+\s+active\s", RunIn(disk.Path, "list").Stdout);
+    }
+
     private static string LastLine(string text) => text.TrimEnd().Split('\n')[^1].Trim();
 
-    private (int Code, string Stdout, string Stderr) Run(params string[] args)
+    private (int Code, string Stdout, string Stderr) Run(params string[] args) => RunIn(_dir, args);
+
+    private static (int Code, string Stdout, string Stderr) RunIn(string dataDir, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = AccountsCommand.Run([.. args, "--data-dir", _dir], stdout, stderr);
+        int code = AccountsCommand.Run([.. args, "--data-dir", dataDir], stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
 }

@@ -5,102 +5,51 @@ using OtpFast.Core.Store.Journal;
 namespace OtpFast.Core.Tests.Store.Journal;
 
 /// <summary>
-/// A full disk, for real: the data directory is a small tmpfs that a filler file fills. Needs
-/// root (mount); elsewhere the test reports itself skipped, and .ci/run (root) fails if it was.
+/// A full disk, for real: the data directory is a small tmpfs that a filler file fills. Where
+/// the tests cannot mount it is reported skipped, and .ci/run (root) fails if it was.
 /// </summary>
 public sealed class DiskFullTests
 {
-    [SkippableFact]
+    [MountFact]
     public void AFullDiskRefusesChangesNeverLosesAnAnsweredOneAndRecoversByItselfWhenSpaceReturns()
     {
-        string mount = Directory.CreateTempSubdirectory("otpfast-full-").FullName;
-        Skip.IfNot(Mount(mount), "needs root to mount a tmpfs as a full data directory (.ci/run runs it as root)");
-        try
+        using Tmpfs disk = Tmpfs.Mount(kilobytes: 256);
+        using var j = new JournaledStore(DurabilityMode.Safe, dir: disk.Path, commitTimeout: TimeSpan.FromMilliseconds(500));
+        var held = j.Fixture.Issue(1, "held");
+        j.Sync();
+
+        disk.Fill();
+        // More than the page the segment already has: the write needs space the disk lacks.
+        var unsynced = j.Fixture.Issue(1, "issued-as-the-disk-filled");
+        for (int i = 0; i < 100; i++)
         {
-            using var j = new JournaledStore(DurabilityMode.Safe, dir: mount, commitTimeout: TimeSpan.FromMilliseconds(500));
-            var held = j.Fixture.Issue(1, "held");
-            j.Sync();
-
-            string filler = Path.Combine(mount, "filler");
-            Fill(filler);
-            // More than the page the segment already has: the write needs space the disk lacks.
-            var unsynced = j.Fixture.Issue(1, "issued-as-the-disk-filled");
-            for (int i = 0; i < 100; i++)
-            {
-                j.Fixture.Issue(1, $"more-{i}");
-            }
-
-            Assert.False(j.TrySync(), "a sync on a full disk must fail, not pretend");
-
-            Assert.Contains(j.Events, e => e.Contains("ENOSPC", StringComparison.Ordinal));
-            Assert.Equal(IssueStatus.Unavailable, j.Fixture.Issue(1, "refused").Status);
-            Assert.Equal(VerifyOutcome.Unavailable, j.Fixture.Verify(1, held.Token, held.Otp));
-            Assert.Equal(VerifyOutcome.Unknown, j.Fixture.Verify(1, OtpFast.Core.Tokens.OtpToken.NewRandom(), "000000"));
-
-            File.Delete(filler);
-            var deadline = Stopwatch.StartNew();
-            while (!j.Events.Contains("recovered") && deadline.Elapsed < TimeSpan.FromSeconds(10))
-            {
-                Thread.Sleep(50);
-            }
-
-            Assert.Contains("recovered", j.Events);
-            Assert.Equal(VerifyOutcome.Verified, j.Fixture.Verify(1, held.Token, held.Otp));
-            var later = j.Fixture.Issue(1, "after-recovery");
-            Assert.Equal(IssueStatus.Created, later.Status);
-
-            RecoveredStore recovered = j.RecoverFrom(j.CrashImage());
-            var after = new StoreFixture(recovered.Store, j.Time);
-            Assert.Null(recovered.Journal.TornSegment);
-            Assert.Equal(VerifyOutcome.Used, after.Verify(1, held.Token, held.Otp));
-            Assert.Equal(VerifyOutcome.Verified, after.Verify(1, unsynced.Token, unsynced.Otp));
-            Assert.Equal(VerifyOutcome.Verified, after.Verify(1, later.Token, later.Otp));
-        }
-        finally
-        {
-            Run("umount", mount);
-            Directory.Delete(mount, recursive: true);
-        }
-    }
-
-    private static void Fill(string path)
-    {
-        using var file = new FileStream(path, FileMode.CreateNew);
-        byte[] block = new byte[4096];
-        try
-        {
-            while (true)
-            {
-                file.Write(block);
-                file.Flush();
-            }
-        }
-        catch (IOException)
-        {
-            // Full.
-        }
-    }
-
-    private static bool Mount(string dir) =>
-        Environment.UserName == "root" && Run("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir) == 0;
-
-    private static int Run(string command, params string[] args)
-    {
-        var start = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
+            j.Fixture.Issue(1, $"more-{i}");
         }
 
-        try
+        Assert.False(j.TrySync(), "a sync on a full disk must fail, not pretend");
+
+        Assert.Contains(j.Events, e => e.Contains("ENOSPC", StringComparison.Ordinal));
+        Assert.Equal(IssueStatus.Unavailable, j.Fixture.Issue(1, "refused").Status);
+        Assert.Equal(VerifyOutcome.Unavailable, j.Fixture.Verify(1, held.Token, held.Otp));
+        Assert.Equal(VerifyOutcome.Unknown, j.Fixture.Verify(1, OtpFast.Core.Tokens.OtpToken.NewRandom(), "000000"));
+
+        disk.Empty();
+        var deadline = Stopwatch.StartNew();
+        while (!j.Events.Contains("recovered") && deadline.Elapsed < TimeSpan.FromSeconds(10))
         {
-            using Process process = Process.Start(start)!;
-            process.WaitForExit();
-            return process.ExitCode;
+            Thread.Sleep(50);
         }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return -1;
-        }
+
+        Assert.Contains("recovered", j.Events);
+        Assert.Equal(VerifyOutcome.Verified, j.Fixture.Verify(1, held.Token, held.Otp));
+        var later = j.Fixture.Issue(1, "after-recovery");
+        Assert.Equal(IssueStatus.Created, later.Status);
+
+        RecoveredStore recovered = j.RecoverFrom(j.CrashImage());
+        var after = new StoreFixture(recovered.Store, j.Time);
+        Assert.Null(recovered.Journal.TornSegment);
+        Assert.Equal(VerifyOutcome.Used, after.Verify(1, held.Token, held.Otp));
+        Assert.Equal(VerifyOutcome.Verified, after.Verify(1, unsynced.Token, unsynced.Otp));
+        Assert.Equal(VerifyOutcome.Verified, after.Verify(1, later.Token, later.Otp));
     }
 }
