@@ -46,16 +46,11 @@ internal sealed class ApiMetrics
         text.Append(CultureInfo.InvariantCulture, $"otpfast_accounts {accounts}\n");
         if (journal is not null)
         {
-            text.Append("# HELP otpfast_journal_failing 1 while the disk refuses journal writes (changes answer 503).\n# TYPE otpfast_journal_failing gauge\n");
-            text.Append(CultureInfo.InvariantCulture, $"otpfast_journal_failing {(journal.IsFailing ? 1 : 0)}\n");
-            text.Append("# HELP otpfast_journal_syncs_total Group commits: appends made durable with one fdatasync each.\n# TYPE otpfast_journal_syncs_total counter\n");
-            text.Append(CultureInfo.InvariantCulture, $"otpfast_journal_syncs_total {journal.Syncs}\n");
-            text.Append("# HELP otpfast_journal_write_failures_total Journal writes or syncs the disk refused.\n# TYPE otpfast_journal_write_failures_total counter\n");
-            text.Append(CultureInfo.InvariantCulture, $"otpfast_journal_write_failures_total {journal.WriteFailures}\n");
-            text.Append("# HELP otpfast_journal_bytes Journal bytes not yet folded into the snapshot.\n# TYPE otpfast_journal_bytes gauge\n");
-            text.Append(CultureInfo.InvariantCulture, $"otpfast_journal_bytes {journal.BytesSinceSnapshot}\n");
-            text.Append("# HELP otpfast_journal_compactions_total Snapshots written to fold the journal in.\n# TYPE otpfast_journal_compactions_total counter\n");
-            text.Append(CultureInfo.InvariantCulture, $"otpfast_journal_compactions_total {journal.Compactions}\n");
+            Metric(text, "otpfast_journal_failing", "gauge", "1 while the disk refuses journal writes (changes answer 503).", journal.IsFailing ? 1 : 0);
+            Metric(text, "otpfast_journal_syncs_total", "counter", "Group commits: appends made durable with one fdatasync each.", journal.Syncs);
+            Metric(text, "otpfast_journal_write_failures_total", "counter", "Journal writes or syncs the disk refused.", journal.WriteFailures);
+            Metric(text, "otpfast_journal_bytes", "gauge", "Journal bytes not yet folded into the snapshot.", journal.BytesSinceSnapshot);
+            Metric(text, "otpfast_journal_compactions_total", "counter", "Snapshots written to fold the journal in.", journal.Compactions);
         }
 
         text.Append("# HELP otpfast_gc_allocated_bytes_total Bytes allocated on the managed heap since start.\n# TYPE otpfast_gc_allocated_bytes_total counter\n");
@@ -69,6 +64,9 @@ internal sealed class ApiMetrics
         }
         return text.ToString();
     }
+
+    private static void Metric(StringBuilder text, string name, string type, string help, long value) =>
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{name} {value}\n");
 
     private static void Line(StringBuilder text, string endpoint, int code, long count) =>
         text.Append(CultureInfo.InvariantCulture, $"otpfast_answers_total{{endpoint=\"{endpoint}\",code=\"{code}\"}} {count}\n");
