@@ -266,7 +266,7 @@ internal sealed class OtpShard : IExpiryHandler
             }
 
             ref PairEntry entry = ref _table[index];
-            entry.WrongAttempts = (byte)Math.Min(wrongAttempts, byte.MaxValue);
+            entry.WrongAttempts = (ushort)Math.Min(wrongAttempts, ushort.MaxValue);
             entry.Flags = (entry.Flags & ~(PairFlags.Used | PairFlags.Locked)) | flags;
             if ((entry.Flags & PairFlags.InWheel) != 0)
             {

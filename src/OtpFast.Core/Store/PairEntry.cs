@@ -33,8 +33,10 @@ internal struct PairEntry
     /// <summary>Store time of creation in tenths of a second (for the resend cooldown).</summary>
     public int CreatedAt;
     public OtpBuffer Otp;
+
+    /// <summary>Wrong codes so far: 16 bits, so every MaxVerifyAttempts the settings accept (up to 1000) can be reached without wrapping.</summary>
+    public ushort WrongAttempts;
     public byte OtpLength;
-    public byte WrongAttempts;
     public PairFlags Flags;
 
     public readonly bool IsLive(long now) => (Flags & (PairFlags.Used | PairFlags.Locked)) == 0 && now < Deadline;

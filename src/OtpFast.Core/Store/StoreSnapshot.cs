@@ -10,8 +10,8 @@ namespace OtpFast.Core.Store;
 /// <remarks>
 /// Layout, little-endian: a 56-byte header (magic "OTPFSNP1", version, shard count, the
 /// tokenCreator digest key, the wall-clock time of writing in Unix ms, the entry count, and the
-/// first journal segment the snapshot does not cover), 64 bytes per pair (the last 4 hold the
-/// pair's age for the resend cooldown), then an XxHash64 over the header and the hash of all
+/// first journal segment the snapshot does not cover), 64 bytes per pair (wrong attempts in
+/// bytes 45 and 47, low byte first; the last 4 hold the pair's age for the resend cooldown), then an XxHash64 over the header and the hash of all
 /// pairs. Deadlines are stored as time remaining when written; on load the wall-clock time that
 /// passed is taken off and what expired meanwhile is dropped. Monotonic clocks do not survive a
 /// restart; the wall clock does. Version 1 (48-byte header, no journal) still loads.
@@ -227,7 +227,7 @@ public static class StoreSnapshot
             CreatorHigh = BinaryPrimitives.ReadUInt64LittleEndian(r[24..]),
             AccountId = BinaryPrimitives.ReadInt32LittleEndian(r[40..]),
             OtpLength = Math.Min(r[44], (byte)Codes.CodeAlphabet.MaxLength),
-            WrongAttempts = r[45],
+            WrongAttempts = (ushort)(r[45] | (r[47] << 8)),
             Flags = (PairFlags)r[46],
         };
         remainingMs = BinaryPrimitives.ReadInt64LittleEndian(r[32..]);
@@ -275,7 +275,8 @@ public static class StoreSnapshot
             BinaryPrimitives.WriteInt64LittleEndian(r[32..], remaining);
             BinaryPrimitives.WriteInt32LittleEndian(r[40..], entry.AccountId);
             r[44] = entry.OtpLength;
-            r[45] = entry.WrongAttempts;
+            r[45] = (byte)entry.WrongAttempts;
+            r[47] = (byte)(entry.WrongAttempts >> 8);
             r[46] = (byte)(entry.Flags & (PairFlags.Used | PairFlags.Locked));
             ReadOnlySpan<byte> otp = entry.Otp;
             otp.CopyTo(r[48..]);
