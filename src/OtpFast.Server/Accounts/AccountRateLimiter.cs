@@ -1,22 +1,28 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using OtpFast.Core.Accounts;
 
 namespace OtpFast.Server.Accounts;
 
 /// <summary>
-/// Per-account request rate (API code 429): a token bucket per account from
-/// System.Threading.RateLimiting, holding one second's worth of requests and refilled every
-/// 100 ms. The rate comes from the account's entry, else the server's default; 0 = unlimited.
+/// Per-account request rate (API code 429): a <see cref="RateCell"/> per account, allowing a
+/// second's worth at once and then exactly the rate. The rate comes from the account's entry,
+/// else the server's default; 0 = unlimited.
 /// </summary>
-internal sealed class AccountRateLimiter : IDisposable
+internal sealed class AccountRateLimiter
 {
     private readonly int _defaultRate;
-    private readonly ConcurrentDictionary<int, (int Rate, TokenBucketRateLimiter Limiter)> _limiters = new();
-    private readonly List<TokenBucketRateLimiter> _created = [];
-    private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly long _origin;
+    private readonly double _secondsPerTick;
+    private readonly ConcurrentDictionary<int, RateCell> _cells = new();
 
-    public AccountRateLimiter(int defaultRatePerSecond) => _defaultRate = defaultRatePerSecond;
+    public AccountRateLimiter(int defaultRatePerSecond, TimeProvider time)
+    {
+        _defaultRate = defaultRatePerSecond;
+        _time = time;
+        _origin = time.GetTimestamp();
+        _secondsPerTick = 1.0 / time.TimestampFrequency;
+    }
 
     /// <summary>Takes one request from the account's budget; false when it is spent.</summary>
     public bool TryAcquire(Account account)
@@ -27,47 +33,12 @@ internal sealed class AccountRateLimiter : IDisposable
             return true;
         }
 
-        if (!_limiters.TryGetValue(account.Id, out var entry) || entry.Rate != rate)
+        if (!_cells.TryGetValue(account.Id, out RateCell? cell) || cell.Rate != rate)
         {
-            entry = Replace(account.Id, rate);
+            // A new account, or a rate changed by a reload: a fresh budget (the only allocation here).
+            cell = _cells.AddOrUpdate(account.Id, static (_, r) => new RateCell(r), static (_, old, r) => old.Rate == r ? old : new RateCell(r), rate);
         }
 
-        using RateLimitLease lease = entry.Limiter.AttemptAcquire();
-        return lease.IsAcquired;
-    }
-
-    public void Dispose()
-    {
-        lock (_lock)
-        {
-            foreach (TokenBucketRateLimiter limiter in _created)
-            {
-                limiter.Dispose();
-            }
-        }
-    }
-
-    // A new account, or a rate changed by a reload, gets a fresh bucket. A replaced bucket is
-    // not disposed until shutdown: a request may still be acquiring from it.
-    private (int Rate, TokenBucketRateLimiter Limiter) Replace(int accountId, int rate)
-    {
-        lock (_lock)
-        {
-            if (_limiters.TryGetValue(accountId, out var current) && current.Rate == rate)
-            {
-                return current;
-            }
-
-            var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = rate,
-                TokensPerPeriod = Math.Max(1, rate / 10),
-                ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
-            _created.Add(limiter);
-            return _limiters[accountId] = (rate, limiter);
-        }
+        return cell.TryTake((_time.GetTimestamp() - _origin) * _secondsPerTick);
     }
 }

@@ -75,7 +75,7 @@ internal static class ServerHost
         builder.Services.AddSingleton(options);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new AccountsHolder(accounts));
-        builder.Services.AddSingleton(sp => new AccountRateLimiter(options.DefaultAccountRatePerSecond));
+        builder.Services.AddSingleton(sp => new AccountRateLimiter(options.DefaultAccountRatePerSecond, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new ExpiryHeartbeat(TimeSpan.FromMilliseconds(100)));
         builder.Services.AddSingleton(sp => new PairPersistence(
             options.DataDir, sp.GetRequiredService<TimeProvider>(), options.Journal, sp.GetRequiredService<ILogger<PairPersistence>>()));

@@ -24,9 +24,38 @@ public sealed class AbuseLimitTests
         // Another account has its own bucket.
         Assert.Equal(200, (await app.RequestAsync(new { apiKey = app.Keys["other"] })).Code);
 
-        // The bucket refills (half a second's worth every 100 ms).
-        await Task.Delay(1100);
+        // The budget refills with the server's clock: one request every 1/rate seconds.
+        app.Time.Advance(TimeSpan.FromMilliseconds(190));
+        Assert.Equal(429, (await app.RequestAsync(new { apiKey = app.Key })).Code);
+        app.Time.Advance(TimeSpan.FromMilliseconds(10));
         Assert.Equal(200, (await app.RequestAsync(new { apiKey = app.Key })).Code);
+        Assert.Equal(429, (await app.RequestAsync(new { apiKey = app.Key })).Code);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(15)]
+    [InlineData(100)]
+    [InlineData(1000)]
+    public async Task EveryRateHoldsExactlyOverTenSecondsOfTheServersClock(int rate)
+    {
+        await using TestApp app = await TestApp.StartAsync(new() { ["DefaultAccountRatePerSecond"] = rate.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        using var client = app.Client;
+        int allowed = 0;
+
+        // Ten seconds in 50 ms steps, asking until refused at each step: a second's worth at once, then the rate.
+        for (int step = 0; step <= 200; step++)
+        {
+            while ((await app.RequestAsync("""{"apiKey":"KEY"}""".Replace("KEY", app.Key, StringComparison.Ordinal))).Code == 200)
+            {
+                allowed++;
+            }
+
+            app.Time.Advance(TimeSpan.FromMilliseconds(50));
+        }
+
+        Assert.InRange(allowed, (11 * rate) - 1, (11 * rate) + 1);
     }
 
     [Fact]
