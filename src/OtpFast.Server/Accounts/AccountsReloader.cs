@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using OtpFast.Core.Accounts;
 
 namespace OtpFast.Server.Accounts;
@@ -7,9 +8,12 @@ namespace OtpFast.Server.Accounts;
 /// running server without a restart (within one poll interval, 500 ms by default).
 /// </summary>
 /// <remarks>
-/// Polling the file's identity (write time, size) is used rather than a file-system watcher:
-/// the CLI replaces the file by rename, which watchers on some file systems (network, overlay)
-/// miss. A file that fails to load leaves the last good set in force and is logged once per change.
+/// Polling is used rather than a file-system watcher: the CLI replaces the file by rename, which
+/// watchers on some file systems (network, overlay) miss. What is compared is a hash of the
+/// content (XxHash128 of a few KB, microseconds), not the size and modification time: an edit
+/// that keeps both (same-length change within the clock's resolution, or a restored mtime) must
+/// still be seen. A file that fails to load leaves the last good set in force and is logged
+/// once per change.
 /// </remarks>
 internal sealed partial class AccountsReloader : BackgroundService
 {
@@ -17,7 +21,7 @@ internal sealed partial class AccountsReloader : BackgroundService
     private readonly AccountsHolder _holder;
     private readonly ILogger<AccountsReloader> _logger;
     private readonly TimeSpan _interval;
-    private (DateTime WriteTime, long Length) _seen;
+    private UInt128 _seen;
 
     public AccountsReloader(string path, AccountsHolder holder, ILogger<AccountsReloader> logger, TimeSpan interval)
     {
@@ -25,7 +29,7 @@ internal sealed partial class AccountsReloader : BackgroundService
         _holder = holder;
         _logger = logger;
         _interval = interval;
-        _seen = Identity(path);
+        _seen = Fingerprint(path) ?? default;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -47,13 +51,13 @@ internal sealed partial class AccountsReloader : BackgroundService
     /// <summary>Reloads if the file changed since the last look.</summary>
     internal void CheckOnce()
     {
-        (DateTime, long) identity = Identity(_path);
-        if (identity == _seen)
+        // Unreadable for a moment (replaced, permissions): look again next time.
+        if (Fingerprint(_path) is not UInt128 fingerprint || fingerprint == _seen)
         {
             return;
         }
 
-        _seen = identity;
+        _seen = fingerprint;
         try
         {
             AccountDirectory accounts = AccountsFile.Load(_path);
@@ -66,10 +70,21 @@ internal sealed partial class AccountsReloader : BackgroundService
         }
     }
 
-    private static (DateTime, long) Identity(string path)
+    // A missing file has its own fingerprint (0), so its disappearance is a change too.
+    private static UInt128? Fingerprint(string path)
     {
-        var info = new FileInfo(path);
-        return info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1);
+        try
+        {
+            return XxHash128.HashToUInt128(File.ReadAllBytes(path));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return UInt128.Zero;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Accounts reloaded: {Count} accounts")]

@@ -50,6 +50,27 @@ public sealed class HotReloadTests : IAsyncLifetime
         Assert.Equal(403, (await _app.RequestAsync(new { apiKey = _app.Key })).Code);
     }
 
+    [Fact]
+    public async Task AnEditThatKeepsTheSizeAndModificationTimeIsStillReloaded()
+    {
+        // One hex digit of the "active" account's key digest changed in place: a valid file of
+        // the same size, with the old modification time put back. The old key must stop working.
+        string path = _app.AccountsPath;
+        var info = new FileInfo(path);
+        DateTime mtime = info.LastWriteTimeUtc;
+        long size = info.Length;
+        string text = await File.ReadAllTextAsync(path);
+        int digest = text.IndexOf("\"keySha256\": \"", text.IndexOf("\"name\": \"active\"", StringComparison.Ordinal), StringComparison.Ordinal) + "\"keySha256\": \"".Length;
+        char flipped = text[digest] == '0' ? '1' : '0';
+        await File.WriteAllTextAsync(path, string.Concat(text.AsSpan(0, digest), flipped.ToString(), text.AsSpan(digest + 1)));
+        File.SetLastWriteTimeUtc(path, mtime);
+        Assert.Equal(size, new FileInfo(path).Length);
+        Assert.Equal(mtime, new FileInfo(path).LastWriteTimeUtc);
+
+        await WaitForCode(_app.Key, 403);
+        Assert.Equal(200, (await _app.RequestAsync(new { apiKey = _app.Keys["other"] })).Code);
+    }
+
     private async Task<TimeSpan> WaitForCode(string key, int code)
     {
         var watch = Stopwatch.StartNew();
