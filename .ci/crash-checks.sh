@@ -544,7 +544,7 @@ cc_graceful_stop() {
 }
 
 # ---------------------------------------------------------------- run them
-cc_check "crash-preconditions-binary-python3-jq-curl" bash -c "[ -x '$BIN' ] && command -v python3 && command -v jq && command -v curl && command -v mountpoint" >/dev/null
+cc_check "crash-preconditions-binary-python3-jq-curl-mount" bash -c "[ -x '$BIN' ] && for t in python3 jq curl mount mountpoint; do command -v \$t >/dev/null || { echo crash: missing \$t; exit 1; }; done"
 # CRASH_SECTIONS (for a developer's run through .ci/crash-checks-only) picks sections; CI runs all six.
 for cc_section in ${CRASH_SECTIONS:-1 2 3 4 5 6}; do
   case $cc_section in
