@@ -10,7 +10,8 @@
 #   3. kill -9 during compaction (mid snapshot write, and right after "Journal compacted")
 #   4. kill -9 during replay (the server has read half of a big segment), then a full recovery
 #   5. disk full (4 MiB tmpfs as data dir): 503 for changes, reads still answered, one ENOSPC
-#      line, recovery by itself once space returns, nothing torn or corrupt after a kill -9
+#      line, recovery by itself once space returns, nothing torn or corrupt after a kill -9;
+#      a graceful stop on a full disk exits 3 and the journal keeps what it could not snapshot
 #   6. a graceful stop leaves no journal segment; the next start replays nothing
 #
 # Every server listens on a free port of 127.0.0.1 and is stopped by PID; every loop is bounded.
@@ -489,6 +490,24 @@ cc_disk_full() {
   check "crash-diskfull-consumed-after-recovery-stays-used" test "$again" = used
   check "crash-diskfull-pairs-answered-200-on-full-disk-survive" test "$(cc_j "$dir/probes-check.json" '.checked - .expected')" = 0
   check "crash-diskfull-nothing-torn-or-corrupt" bash -c "! grep -qE 'ends in|corrupt|set aside|unusable|moved aside' '$dir/2.log' && ! ls '$data' | grep -qE '\\.(torn|corrupt|unreplayed|unusable)-'"
+  # a graceful stop on a full disk: exit 3, no partial temp file, the journal keeps every change
+  local keep_tok keep_otp
+  cc_request "$port" "$key" keep@full.example
+  keep_tok=$CC_TOKEN keep_otp=$CC_OTP
+  sleep 0.5
+  dd if=/dev/zero of="$data/filler" bs=4k status=none 2>/dev/null
+  cc_stop TERM
+  local left_tmp
+  left_tmp=$(find "$data" -maxdepth 1 -name '*.tmp' -printf '%f ')
+  cc_say "SIGTERM on a full disk: exit $CC_STATUS; temp files left: ${left_tmp:-none}; segments: $(cc_segments "$data" | tr '\n' ' ')"
+  check "crash-diskfull-sigterm-exits-3-without-temp-files" test "$CC_STATUS" = 3 -a -z "$left_tmp" -a -n "$(cc_segments "$data")"
+  rm -f "$data/filler"
+  cc_check "crash-diskfull-restart-after-failed-stop" cc_start "$dir/3.log" "$data" "$port" || { cc_cleanup; return; }
+  local k1 k2
+  cc_verify "$port" "$key" "$keep_tok" "$keep_otp"; k1=$CC_VERIFY
+  cc_verify "$port" "$key" "$p_tok" "$p_otp"; k2=$CC_VERIFY
+  cc_say "restart: $(grep -o 'Journal replayed: [0-9]* records' "$dir/3.log"); pair issued before the failed stop -> $k1; pair consumed earlier -> $k2"
+  check "crash-diskfull-journal-kept-what-the-stop-could-not-snapshot" test "$k1 $k2" = "true used"
   cc_stop TERM
   check "crash-diskfull-sigterm-exits-0" test "$CC_STATUS" = 0
   cc_cleanup
