@@ -6,7 +6,8 @@ namespace OtpFast.Core.IO;
 /// <summary>
 /// The two syncs .NET does not offer: <c>fdatasync</c> of a file (an append needs its data and
 /// size on disk, not its timestamps) and <c>fsync</c> of a directory (a rename or a new file is
-/// only durable once its directory entry is).
+/// only durable once its directory entry is). Failures are IOExceptions whose HResult is the
+/// errno, as .NET's own are on Unix.
 /// </summary>
 public static partial class DiskSync
 {
@@ -31,7 +32,8 @@ public static partial class DiskSync
             file.DangerousAddRef(ref added);
             if (FDataSync((int)file.DangerousGetHandle()) != 0)
             {
-                throw new IOException($"fdatasync failed: {Describe(Marshal.GetLastPInvokeError())}");
+                int errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"fdatasync failed: {Describe(errno)}", errno);
             }
         }
         finally
@@ -56,14 +58,16 @@ public static partial class DiskSync
         int fd = Open(directory, ORdOnly | ODirectory | OCloexec);
         if (fd < 0)
         {
-            throw new IOException($"cannot open directory {directory} to sync it: {Describe(Marshal.GetLastPInvokeError())}");
+            int errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"cannot open directory {directory} to sync it: {Describe(errno)}", errno);
         }
 
         try
         {
             if (FSync(fd) != 0)
             {
-                throw new IOException($"cannot sync directory {directory}: {Describe(Marshal.GetLastPInvokeError())}");
+                int errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"cannot sync directory {directory}: {Describe(errno)}", errno);
             }
         }
         finally

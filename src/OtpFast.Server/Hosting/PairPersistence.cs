@@ -30,7 +30,7 @@ internal sealed partial class PairPersistence : IJournalEvents, IDisposable
     /// <summary>False once a stop could not make every change durable (the process then exits with <see cref="ExitCodes.PersistFailed"/>).</summary>
     public bool PersistedOnStop { get; private set; } = true;
 
-    /// <exception cref="StartupException">The data directory cannot be read or the journal cannot be started.</exception>
+    /// <exception cref="IOException">The pairs cannot be read or the journal cannot be started; the message says which (start-up turns it into one line with the fix).</exception>
     public ShardedOtpStore Open(OtpStoreOptions options)
     {
         RecoveredStore recovered;
@@ -40,7 +40,7 @@ internal sealed partial class PairPersistence : IJournalEvents, IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new StartupException($"cannot start: the pairs in {Path.GetFullPath(_dataDir)} cannot be read: {IoProblem.Describe(e)}.", e);
+            throw new IOException($"cannot read the pairs in {Path.GetFullPath(_dataDir)}: {IoProblem.Describe(e)}", e);
         }
 
         Report(recovered);
@@ -54,7 +54,7 @@ internal sealed partial class PairPersistence : IJournalEvents, IDisposable
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new StartupException($"cannot start: the journal cannot be created in {Path.GetFullPath(_dataDir)}: {IoProblem.Describe(e)}; make the directory writable (or start with --durability off).", e);
+                throw new IOException($"cannot create the journal in {Path.GetFullPath(_dataDir)}: {IoProblem.Describe(e)}", e);
             }
 
             string mode = _journalOptions.Mode.ToString().ToLowerInvariant();
