@@ -2,8 +2,9 @@
 # Side-by-side load run: OtpFast and the control (perf/OtpFast.Baseline), both Native AOT, each
 # pinned to core 0 with wrk pinned to core 1, every scenario against both in the same run.
 #
-#   perf/load/run.sh            full mode: 15 s per scenario, 64 connections (the README table),
-#                               OtpFast with Durability off, safe (the default) and strict
+#   perf/load/run.sh            full mode: 10 s per scenario and target, 64 connections, three
+#                               interleaved rounds, medians (the README table); OtpFast with
+#                               Durability off, safe (the default) and strict
 #   perf/load/run.sh --short    short mode: 3 s per scenario (CI reports it, does not gate)
 #   perf/load/run.sh --soak [SECONDS]   the login flow at a fixed ~8,000 req/s for SECONDS
 #                               (default 600): zero errors, RSS after warm-up grows at most 10%,
@@ -16,8 +17,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
-MODE=full DURATION=15 WARMUP=3 CONNECTIONS=64 STARTUP_RUNS=9
-if [ "${1:-}" = "--short" ]; then MODE=short DURATION=3 WARMUP=1 STARTUP_RUNS=3; fi
+# Full mode repeats the whole target sequence ROUNDS times, interleaved, and reports medians:
+# on this shared machine two runs of the same binary a minute apart differ by up to 20%.
+MODE=full DURATION=10 WARMUP=3 CONNECTIONS=64 STARTUP_RUNS=9 ROUNDS=3
+if [ "${1:-}" = "--short" ]; then MODE=short DURATION=3 WARMUP=1 STARTUP_RUNS=3 ROUNDS=1; fi
 if [ "${1:-}" = "--soak" ]; then MODE=soak DURATION=${2:-600}; fi
 if [ "${1:-}" = "--compaction" ]; then MODE=compaction DURATION=${2:-30}; fi
 SERVER_CPU=${SERVER_CPU:-0}
@@ -68,7 +71,9 @@ start() { # target: baseline, or otpfast-MODE (MODE = a Durability), then extra 
   echo "$target did not start" >&2; cat "$WORK/$target.log" >&2; exit 1
 }
 
-stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""; }
+# The graceful stop writes a snapshot (tens of MB after the store scenario); sync it out so its
+# writeback does not slow the next target's fdatasyncs (it made whichever ran next look slower).
+stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""; sync; }
 
 run_wrk() { # scenario seconds
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${2}s" --timeout 5s -s "perf/load/scenarios/$1.lua" "$URL" | awk '/^RESULT/ { $1 = ""; print substr($0, 2) }'
@@ -138,26 +143,40 @@ done
 
 SCENARIOS=(generate store login hot)
 TARGETS=(baseline otpfast-off otpfast-safe otpfast-strict)
+RAW="$WORK/raw.txt"
 RESULTS="$WORK/results.txt"
-: >"$RESULTS"
+: >"$RAW"
 for scenario in "${SCENARIOS[@]}"; do
-  for target in "${TARGETS[@]}"; do
-    start "$target"
-    run_wrk "$scenario" "$WARMUP" >/dev/null
-    before=$(rss_mb "$PID")
-    ticks_before=$(cpu_ticks "$PID")
-    result=$(run_wrk "$scenario" "$DURATION")
-    ticks=$(( $(cpu_ticks "$PID") - ticks_before ))
-    after=$(rss_mb "$PID")
-    stop
-    # Server CPU microseconds per request: less sensitive to a noisy neighbour than req/s.
-    cpu_us=$(awk -v t="$ticks" -v hz="$TICKS_PER_SECOND" -v r="$(echo "$result" | awk '{ print $1 }')" -v d="$DURATION" 'BEGIN { printf "%.2f", (t / hz) * 1e6 / (r * d) }')
-    echo "$scenario $target $result $before $after $cpu_us" >>"$RESULTS"
+  for round in $(seq 1 "$ROUNDS"); do
+    for target in "${TARGETS[@]}"; do
+      start "$target"
+      run_wrk "$scenario" "$WARMUP" >/dev/null
+      before=$(rss_mb "$PID")
+      ticks_before=$(cpu_ticks "$PID")
+      result=$(run_wrk "$scenario" "$DURATION")
+      ticks=$(( $(cpu_ticks "$PID") - ticks_before ))
+      after=$(rss_mb "$PID")
+      stop
+      # Server CPU microseconds per request: less sensitive to a noisy neighbour than req/s.
+      cpu_us=$(awk -v t="$ticks" -v hz="$TICKS_PER_SECOND" -v r="$(echo "$result" | awk '{ print $1 }')" -v d="$DURATION" 'BEGIN { printf "%.2f", (t / hz) * 1e6 / (r * d) }')
+      echo "$scenario $target $result $before $after $cpu_us" >>"$RAW"
+    done
   done
 done
-
+# One line per scenario and target: the median of each column over the rounds (errors summed).
+python3 - "$RAW" >"$RESULTS" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    rows.setdefault((f[0], f[1]), []).append([float(x) for x in f[2:]])
+for (scenario, target), runs in rows.items():
+    cols = list(zip(*runs))
+    out = [statistics.median(c) if i not in (4, 5, 6) else sum(c) for i, c in enumerate(cols)]
+    print(scenario, target, " ".join(f"{v:.2f}" for v in out))
+PY
 echo
-echo "OtpFast load run ($MODE mode): ${DURATION}s per scenario, $CONNECTIONS connections, wrk -t1 on CPU $LOAD_CPU, server on CPU $SERVER_CPU"
+echo "OtpFast load run ($MODE mode): ${DURATION}s per scenario and target, $CONNECTIONS connections, median of $ROUNDS interleaved round(s), wrk -t1 on CPU $LOAD_CPU, server on CPU $SERVER_CPU"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo
 printf '| scenario | target | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API errors | req/s vs control | p99 vs control | server CPU us/req | RSS before MB | RSS after MB |\n'
