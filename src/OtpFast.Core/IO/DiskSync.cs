@@ -11,8 +11,9 @@ namespace OtpFast.Core.IO;
 /// </summary>
 public static partial class DiskSync
 {
+    // O_RDONLY opens a directory on Linux; O_DIRECTORY would only add a check, and its value
+    // differs between architectures (0x10000 on x86-64 is O_DIRECT on arm64, which directories refuse).
     private const int ORdOnly = 0;
-    private const int ODirectory = 0x10000; // Linux x86-64 and arm64
     private const int OCloexec = 0x80000;
 
     /// <summary>Flushes a file's data (and the size that reaches it) to disk.</summary>
@@ -55,7 +56,7 @@ public static partial class DiskSync
             return; // NTFS journals directory changes with the rename itself.
         }
 
-        int fd = Open(directory, ORdOnly | ODirectory | OCloexec);
+        int fd = Open(directory, ORdOnly | OCloexec);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();

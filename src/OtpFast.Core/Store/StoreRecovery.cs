@@ -43,7 +43,6 @@ public static class StoreRecovery
 
         var report = new JournalReplayReport();
         var toReplay = new List<long>();
-        string? gap = null;
         long highestSegment = 0;
         foreach (long number in JournalSegment.List(dataDir))
         {
@@ -56,12 +55,9 @@ public static class StoreRecovery
                 continue;
             }
 
-            // Segments after an unusable one come after a gap: replaying them over it could bring
-            // back state the missing records changed (a consume), so they are kept aside instead.
-            highestSegment = number;
-            int shards = 0;
-            byte[] key = [];
-            string? problem = gap is not null ? $"after {gap}" : ReadHeader(path, number, out shards, out key);
+            // An unusable segment (bad header, another store's) is set aside; the ones after it
+            // are still replayed: their records are absolute and only move pairs forward.
+            string? problem = ReadHeader(path, number, out int shards, out byte[] key);
             if (problem is null && shape is null)
             {
                 shape = configured.WithShape(shards, key);
@@ -71,9 +67,9 @@ public static class StoreRecovery
                 problem = "it belongs to another store (shard count or key differ from the snapshot's)";
             }
 
+            highestSegment = number;
             if (problem is not null)
             {
-                gap ??= $"the unusable segment {Path.GetFileName(path)}";
                 (report.SetAside ??= []).Add($"{AsideFile.Move(path, "unusable", wallNow)} ({problem})");
                 continue;
             }
@@ -92,22 +88,11 @@ public static class StoreRecovery
         // Never reuse a number, not even one set aside.
         long nextSegment = Math.Max(firstSegment, highestSegment + 1);
         long bytes = 0;
-        for (int i = 0; i < toReplay.Count; i++)
+        foreach (long number in toReplay)
         {
-            string path = JournalSegment.PathOf(dataDir, toReplay[i]);
+            string path = JournalSegment.PathOf(dataDir, number);
             bytes += new FileInfo(path).Length;
-            if (!JournalReplay.Replay(path, store, wallNow, report))
-            {
-                // Later segments come after a gap: replaying them over it could resurrect state
-                // the lost records changed. Keep them aside for inspection.
-                for (int j = i + 1; j < toReplay.Count; j++)
-                {
-                    string later = JournalSegment.PathOf(dataDir, toReplay[j]);
-                    (report.SetAside ??= []).Add($"{AsideFile.Move(later, "unreplayed", wallNow)} (after the bad record)");
-                }
-
-                break;
-            }
+            JournalReplay.Replay(path, store, wallNow, report);
         }
 
         if (report.StaleDeleted > 0 || report.SetAside is not null)

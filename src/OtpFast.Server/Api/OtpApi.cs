@@ -313,7 +313,7 @@ internal sealed partial class OtpApi
     // The answer leaves only once the change it reports is on disk (see Durability in the README).
     private async Task AnswerIssuedWhenDurableAsync(HttpResponse response, ValueTask<bool> durable, OtpToken token, CodeBytes otp)
     {
-        if (await WaitDurableAsync(durable).ConfigureAwait(false))
+        if (await durable.ConfigureAwait(false))
         {
             Span<byte> code = stackalloc byte[CodeAlphabet.MaxLength];
             AnswerIssued(response, token, code[..otp.CopyTo(code)]);
@@ -390,7 +390,7 @@ internal sealed partial class OtpApi
     // A "true" the disk has not taken would be a code that can verify again after a crash: 503 instead.
     private async Task AnswerVerifiedWhenDurableAsync(HttpResponse response, ValueTask<bool> durable, VerifyOutcome outcome, OtpToken token, CodeBytes matched)
     {
-        if (await WaitDurableAsync(durable).ConfigureAwait(false))
+        if (await durable.ConfigureAwait(false))
         {
             Span<byte> code = stackalloc byte[CodeAlphabet.MaxLength];
             AnswerVerified(response, outcome, token, code[..matched.CopyTo(code)]);
@@ -398,21 +398,6 @@ internal sealed partial class OtpApi
         else
         {
             Fail(response, Call.Verify, ApiCode.Unavailable);
-        }
-    }
-
-    private async Task<bool> WaitDurableAsync(ValueTask<bool> durable)
-    {
-        try
-        {
-            return await durable.ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // Whatever goes wrong while waiting, the answer is 503 and the server goes on.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            LogUnexpected(e.GetType().Name);
-            return false;
         }
     }
 

@@ -57,6 +57,13 @@ internal sealed partial class PairPersistence : IJournalEvents, IDisposable
                 throw new IOException($"cannot create the journal in {Path.GetFullPath(_dataDir)}: {IoProblem.Describe(e)}", e);
             }
 
+            if (recovered.Journal.Segments > 0)
+            {
+                // Fold what was replayed into a snapshot now, in the background: a server that
+                // crashes again and again would otherwise add a segment per start.
+                _journal.CompactInBackgroundNow();
+            }
+
             string mode = _journalOptions.Mode.ToString().ToLowerInvariant();
             string segment = JournalSegment.PathOf(_dataDir, recovered.NextSegment);
             LogJournalStarted(mode, segment);
@@ -81,8 +88,9 @@ internal sealed partial class PairPersistence : IJournalEvents, IDisposable
         bool journalComplete = true;
         if (_journal is not null)
         {
-            firstSegment = _journal.SegmentNumber + 1;
+            // Read after the stop: a compaction that was running may have started a later segment.
             journalComplete = _journal.Stop();
+            firstSegment = _journal.SegmentNumber + 1;
         }
 
         // A snapshot that succeeds holds everything, whatever the journal managed; one that
@@ -140,6 +148,11 @@ internal sealed partial class PairPersistence : IJournalEvents, IDisposable
             LogTorn(journal.TornSegment, journal.TornDescription!, journal.TornOffset, journal.TornKeptRecords, journal.TornBytes, journal.TornKeptAside!);
         }
 
+        foreach (string skipped in journal.Skipped ?? [])
+        {
+            LogRangeSkipped(skipped);
+        }
+
         foreach (string aside in journal.SetAside ?? [])
         {
             LogSegmentSetAside(aside);
@@ -157,6 +170,9 @@ internal sealed partial class PairPersistence : IJournalEvents, IDisposable
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Journal {Segment} ends in {What} at byte {Offset}: replay kept the {Kept} records before it; the {Bytes} bytes after it were cut off and kept in {Aside}")]
     private partial void LogTorn(string segment, string what, long offset, long kept, long bytes, string aside);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Error, Message = "Journal damaged: {What}")]
+    private partial void LogRangeSkipped(string what);
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "Journal segment not replayed and set aside: {Aside}")]
     private partial void LogSegmentSetAside(string aside);

@@ -15,6 +15,7 @@ internal sealed class CommitWaiters
     private readonly List<Waiter> _waiting = new(256);
     private readonly Stack<Waiter> _pool = new();
     private long _durableRound;
+    private bool _closed;
 
     /// <summary>The newest round known to be on disk.</summary>
     public long DurableRound => Volatile.Read(ref _durableRound);
@@ -46,6 +47,12 @@ internal sealed class CommitWaiters
             if (round <= _durableRound)
             {
                 return new ValueTask<bool>(true);
+            }
+
+            if (_closed)
+            {
+                // The writer has stopped: nothing will make this round durable.
+                return new ValueTask<bool>(false);
             }
 
             waiter = _pool.Count > 0 ? _pool.Pop() : new Waiter(this);
@@ -93,11 +100,12 @@ internal sealed class CommitWaiters
         }
     }
 
-    /// <summary>Completes every waiter with <paramref name="result"/> (at shutdown).</summary>
-    public void ReleaseAll(bool result)
+    /// <summary>Completes every waiter with <paramref name="result"/> and refuses later waits (the writer has stopped).</summary>
+    public void Close(bool result)
     {
         lock (_lock)
         {
+            _closed = true;
             for (int i = _waiting.Count - 1; i >= 0; i--)
             {
                 Waiter w = _waiting[i];

@@ -35,16 +35,25 @@ internal sealed class JournalBuffer
 
     public long AppendIssued(in PairEntry entry, long deadlineWall, long createdWall)
     {
-        int size = JournalRecord.WriteIssued(Reserve(JournalRecord.IssuedSize), entry, deadlineWall, createdWall);
-        _length += size;
+        Appended(JournalRecord.WriteIssued(Reserve(JournalRecord.IssuedSize), entry, deadlineWall, createdWall));
         return LastRound = Round;
     }
 
     public long AppendState(in PairEntry entry, long deadlineWall)
     {
-        int size = JournalRecord.WriteState(Reserve(JournalRecord.StateSize), entry, deadlineWall);
-        _length += size;
+        Appended(JournalRecord.WriteState(Reserve(JournalRecord.StateSize), entry, deadlineWall));
         return LastRound = Round;
+    }
+
+    // A burst of changes nobody waits for must not fill the buffer before the next timed round.
+    private void Appended(int size)
+    {
+        int before = _length;
+        _length += size;
+        if (before < MaxBytes / 2 && _length >= MaxBytes / 2)
+        {
+            _journal.Wake();
+        }
     }
 
     /// <summary>Moves every record into <paramref name="staging"/> and makes later ones belong to <paramref name="nextRound"/>. Under the shard lock.</summary>

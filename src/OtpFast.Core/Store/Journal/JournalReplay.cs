@@ -3,88 +3,112 @@ using OtpFast.Core.IO;
 namespace OtpFast.Core.Store.Journal;
 
 /// <summary>
-/// Replays journal segments into a store at start. A segment whose records end in a torn or
-/// corrupt record (a crash mid-write, a flipped bit) ends the replay there: the segment is cut
-/// to its last good record and the bytes cut off are kept aside, never deleted.
+/// Replays journal segments into a store at start, never dropping a good record because of a
+/// bad one before it.
 /// </summary>
+/// <remarks>
+/// Records hold absolute values that only move a pair forward (attempts grow, used and locked
+/// are final, an Issued record only removes the creator's older pair), so applying the records
+/// after a damaged one can only make the store stricter; skipping them is what would revive a
+/// consumed code. So a corrupt record with good records after it (a flipped bit) is skipped:
+/// replay resumes at the next record whose framing and checksum hold, and the skipped bytes are
+/// kept aside and reported. Bad bytes with no good record after them are a torn tail (a crash in
+/// the middle of a write): the segment is cut there, after a synced copy of the cut bytes is kept
+/// aside. Nothing is deleted.
+/// </remarks>
 internal static class JournalReplay
 {
     private const int ChunkBytes = 1 << 20;
 
-    /// <summary>Replays one segment; returns false when it ended at a bad record (replay must stop).</summary>
-    public static bool Replay(string path, ShardedOtpStore store, DateTimeOffset wallNow, JournalReplayReport report)
+    public static void Replay(string path, ShardedOtpStore store, DateTimeOffset wallNow, JournalReplayReport report)
     {
-        long goodLength;
+        long tornAt = -1;
+        bool tornShort = false;
+        var skipped = new List<(long From, long To)>();
         long kept = 0;
-        bool torn;
+        long length;
         using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan))
         {
-            long length = file.Length;
-            byte[] chunk = new byte[ChunkBytes];
-            int filled = file.ReadAtLeast(chunk.AsSpan(0, Math.Min(ChunkBytes, (int)Math.Min(length, ChunkBytes))), JournalSegment.HeaderSize, throwOnEndOfStream: false);
-            int offset = JournalSegment.HeaderSize;
-            long chunkStart = 0;
-            torn = false;
-            while (true)
+            length = file.Length;
+            var window = new Window(file, length);
+            long position = JournalSegment.HeaderSize;
+            while (position < length)
             {
-                ReadOnlySpan<byte> rest = chunk.AsSpan(offset, filled - offset);
-                int size = JournalRecord.TryRead(rest, out JournalRecordType type, out ReadOnlySpan<byte> payload);
+                int size = JournalRecord.TryRead(window.At(position, JournalRecord.MaxSize), out JournalRecordType type, out ReadOnlySpan<byte> payload);
                 if (size > 0)
                 {
                     Apply(store, type, payload, report);
                     kept++;
-                    offset += size;
+                    position += size;
                     continue;
                 }
 
-                long position = chunkStart + offset;
-                if (size == 0 && chunkStart + filled < length)
+                long next = NextGoodRecord(window, position + 1, length);
+                if (next < 0)
                 {
-                    // The record runs past this chunk: move the rest to the front and read on.
-                    rest.CopyTo(chunk);
-                    chunkStart = position;
-                    filled = rest.Length + file.ReadAtLeast(chunk.AsSpan(rest.Length), 1, throwOnEndOfStream: false);
-                    offset = 0;
-                    continue;
+                    tornAt = position;
+                    tornShort = size == 0;
+                    break;
                 }
 
-                goodLength = position;
-                torn = position < length;
-                if (torn)
-                {
-                    report.TornDescription = size == 0 ? "a record cut short (crash mid-write)" : "a corrupt record (checksum or framing)";
-                }
-
-                break;
-            }
-
-            if (torn)
-            {
-                byte[] dropped = new byte[length - goodLength];
-                file.Position = goodLength;
-                file.ReadExactly(dropped);
-                report.TornSegment = path;
-                report.TornOffset = goodLength;
-                report.TornKeptRecords = kept;
-                report.TornBytes = dropped.Length;
-                report.TornKeptAside = AsideFile.Keep(path, "torn", dropped, wallNow);
+                skipped.Add((position, next));
+                position = next;
             }
         }
 
         report.Records += kept;
         report.Segments++;
-        if (!torn)
+        foreach ((long from, long to) in skipped)
         {
-            return true;
+            string aside = AsideFile.Keep(path, "corrupt", ReadRange(path, from, to), wallNow);
+            (report.Skipped ??= []).Add($"{path}: bytes {from}..{to} failed their checks and were skipped; replay went on at the next good record; kept in {aside}");
         }
 
-        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None))
+        if (tornAt >= 0)
         {
-            file.SetLength(goodLength);
+            report.TornSegment = path;
+            report.TornDescription = tornShort ? "a record cut short (crash mid-write)" : "bytes that are no record (checksum or framing)";
+            report.TornOffset = tornAt;
+            report.TornKeptRecords = kept;
+            report.TornBytes = length - tornAt;
+            report.TornKeptAside = AsideFile.Keep(path, "torn", ReadRange(path, tornAt, length), wallNow);
+        }
+
+        if (skipped.Count > 0 || tornAt >= 0)
+        {
+            // The copies must be durable before the only other copy is cut off.
+            DiskSync.FlushDirectory(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".");
+        }
+
+        if (tornAt >= 0)
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None);
+            file.SetLength(tornAt);
             file.Flush(flushToDisk: true);
         }
+    }
 
-        return false;
+    // The offset of the first byte at or after from where a whole, checksummed record starts; -1 if none.
+    private static long NextGoodRecord(Window window, long from, long length)
+    {
+        for (long candidate = from; candidate < length; candidate++)
+        {
+            if (JournalRecord.TryRead(window.At(candidate, JournalRecord.MaxSize), out _, out _) > 0)
+            {
+                return candidate;
+            }
+        }
+
+        return -1;
+    }
+
+    private static byte[] ReadRange(string path, long from, long to)
+    {
+        byte[] bytes = new byte[to - from];
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        file.Position = from;
+        file.ReadExactly(bytes);
+        return bytes;
     }
 
     private static void Apply(ShardedOtpStore store, JournalRecordType type, ReadOnlySpan<byte> payload, JournalReplayReport report)
@@ -108,6 +132,29 @@ internal static class JournalReplay
             report.Refused++;
         }
     }
+
+    /// <summary>A sliding view of a file, refilled in 1 MiB chunks as the reader moves forward.</summary>
+    private sealed class Window(FileStream file, long length)
+    {
+        private readonly byte[] _chunk = new byte[ChunkBytes];
+        private long _start;
+        private int _filled;
+
+        /// <summary>Up to <paramref name="count"/> bytes from <paramref name="position"/> (fewer at the end of the file).</summary>
+        public ReadOnlySpan<byte> At(long position, int count)
+        {
+            long wantEnd = Math.Min(length, position + count);
+            if (position < _start || wantEnd > _start + _filled)
+            {
+                file.Position = position;
+                _start = position;
+                _filled = file.ReadAtLeast(_chunk, (int)Math.Min(ChunkBytes, length - position), throwOnEndOfStream: false);
+            }
+
+            int offset = (int)(position - _start);
+            return _chunk.AsSpan(offset, (int)Math.Min(count, _filled - offset));
+        }
+    }
 }
 
 /// <summary>What the journal replay at start did (for the log).</summary>
@@ -120,7 +167,7 @@ public sealed class JournalReplayReport
     /// <summary>Pairs not restored because the store was at MaxLivePairs.</summary>
     public long Refused { get; set; }
 
-    /// <summary>The segment whose replay stopped at a bad record, or null.</summary>
+    /// <summary>The last segment whose tail was cut off, or null.</summary>
     public string? TornSegment { get; set; }
 
     public string? TornDescription { get; set; }
@@ -133,7 +180,10 @@ public sealed class JournalReplayReport
 
     public string? TornKeptAside { get; set; }
 
-    /// <summary>Segments after a bad record, moved aside unreplayed.</summary>
+    /// <summary>Damaged ranges in the middle of segments, skipped (replay went on after them).</summary>
+    public List<string>? Skipped { get; set; }
+
+    /// <summary>Segments whose header is unusable, moved aside (the others are replayed).</summary>
     public List<string>? SetAside { get; set; }
 
     /// <summary>Segments already covered by the snapshot, deleted.</summary>

@@ -38,8 +38,12 @@ public sealed class StoreJournal : IDisposable
     private long _nextRound = 1;
     private int _wakeRequested;
     private volatile bool _failing;
+    private volatile bool _stalled;
+    private long _roundStartedAt;
+    private readonly Timer _watchdog;
     private volatile bool _stopRequested;
     private volatile bool _lostOnStop;
+    private volatile bool _disposed;
     private TaskCompletionSource<long>? _rotation;
     private Thread? _compaction;
     private long _noCompactionBefore;
@@ -76,12 +80,13 @@ public sealed class StoreJournal : IDisposable
         store.AttachJournal(this);
         _thread = new Thread(Run) { IsBackground = true, Name = "otpfast-journal" };
         _thread.Start();
+        _watchdog = new Timer(static state => ((StoreJournal)state!).Watch(), this, FailureBackoff, FailureBackoff);
     }
 
     public DurabilityMode Mode => _options.Mode;
 
-    /// <summary>True while the disk refuses writes: the store refuses changes meanwhile.</summary>
-    public bool IsFailing => _failing;
+    /// <summary>True while the disk refuses writes, or has not answered one for longer than the commit timeout: the store refuses changes meanwhile.</summary>
+    public bool IsFailing => _failing || _stalled;
 
     /// <summary>The segment records go to now.</summary>
     public long SegmentNumber => Volatile.Read(ref _segmentNumber);
@@ -174,8 +179,16 @@ public sealed class StoreJournal : IDisposable
         }
 
         Wake();
-        _thread.Join();
-        _compaction?.Join();
+
+        // A disk that never answers must not hold the stop forever: what it has not taken is lost.
+        TimeSpan patience = _options.CommitTimeout + TimeSpan.FromSeconds(5);
+        if (!_thread.Join(patience) || !(_compaction?.Join(patience) ?? true))
+        {
+            _waiters.Close(result: false);
+            return false;
+        }
+
+        _watchdog.Dispose();
         _segmentFile.Dispose();
         return !_lostOnStop;
     }
@@ -187,12 +200,16 @@ public sealed class StoreJournal : IDisposable
             _ = Stop();
         }
 
+        _disposed = true;
+        _watchdog.Dispose();
         _wake.Dispose();
     }
 
-    private void Wake()
+    /// <summary>Asks the writer for a round now (an answer waits, or a shard's buffer is filling).</summary>
+    internal void Wake()
     {
-        if (Interlocked.Exchange(ref _wakeRequested, 1) == 0)
+        // Read first: under load the flag is usually set already, and a read does not take the cache line.
+        if (Volatile.Read(ref _wakeRequested) == 0 && Interlocked.Exchange(ref _wakeRequested, 1) == 0 && !_disposed)
         {
             _wake.Set();
         }
@@ -230,7 +247,7 @@ public sealed class StoreJournal : IDisposable
             _rotation?.TrySetException(new IOException("the journal stopped"));
         }
 
-        _waiters.ReleaseAll(result: false);
+        _waiters.Close(result: false);
     }
 
     // At a stop the disk gets a few more chances (about 3 s), then what it would not take is reported lost.
@@ -245,6 +262,22 @@ public sealed class StoreJournal : IDisposable
         return true;
     }
 
+    // On a timer, beside the writer: a write or sync that hangs (a stalled device, a hard NFS
+    // mount) would otherwise hold every waiting answer and keep accepting changes.
+    private void Watch()
+    {
+        long now = Stopwatch.GetTimestamp();
+        long started = Volatile.Read(ref _roundStartedAt);
+        bool stalled = started != 0 && now - started > _commitTimeoutTicks;
+        if (stalled && !_stalled)
+        {
+            _stalled = true;
+            _events.WriteFailed(JournalSegment.PathOf(_dataDir, SegmentNumber), $"the disk has not answered a write or sync for more than {(long)_options.CommitTimeout.TotalMilliseconds} ms");
+        }
+
+        _waiters.Expire(now);
+    }
+
     /// <summary>Drains every shard, appends and syncs; false when the disk refused (the bytes stay staged).</summary>
     private bool RunRound()
     {
@@ -254,6 +287,7 @@ public sealed class StoreJournal : IDisposable
         _store.DrainJournal(_staging, round + 1);
         if (_staging.Length > 0)
         {
+            Volatile.Write(ref _roundStartedAt, Stopwatch.GetTimestamp());
             try
             {
                 RandomAccess.Write(_segmentFile.SafeFileHandle, _staging.Written, _segmentLength);
@@ -263,6 +297,16 @@ public sealed class StoreJournal : IDisposable
             {
                 Fail(e);
                 return false;
+            }
+            finally
+            {
+                Volatile.Write(ref _roundStartedAt, 0);
+            }
+
+            if (_stalled)
+            {
+                _stalled = false;
+                _events.WriteRecovered(JournalSegment.PathOf(_dataDir, _segmentNumber));
             }
 
             _segmentLength += _staging.Length;
@@ -340,6 +384,24 @@ public sealed class StoreJournal : IDisposable
         }
     }
 
+    /// <summary>
+    /// Folds the journal into a new snapshot in the background now (after a start that replayed
+    /// segments, so that repeated crashes do not pile segments up).
+    /// </summary>
+    public void CompactInBackgroundNow()
+    {
+        lock (_rotationLock)
+        {
+            if (_stopRequested || _compaction is { IsAlive: true })
+            {
+                return;
+            }
+
+            _compaction = new Thread(CompactInBackground) { IsBackground = true, Name = "otpfast-compaction" };
+            _compaction.Start();
+        }
+    }
+
     private void StartCompactionIfDue()
     {
         // Due at CompactBytes, or at twice the last snapshot when that is larger: a compaction
@@ -353,8 +415,7 @@ public sealed class StoreJournal : IDisposable
             return;
         }
 
-        _compaction = new Thread(CompactInBackground) { IsBackground = true, Name = "otpfast-compaction" };
-        _compaction.Start();
+        CompactInBackgroundNow();
     }
 
     private void CompactInBackground()

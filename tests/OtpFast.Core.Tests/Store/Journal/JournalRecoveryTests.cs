@@ -125,7 +125,7 @@ public sealed class JournalRecoveryTests
     }
 
     [Fact]
-    public void AFlippedBitInTheMiddleStopsReplayThereReportsItAndSetsLaterSegmentsAside()
+    public void AFlippedBitInTheMiddleSkipsOnlyTheDamagedRecordReportsItAndKeepsEveryLaterConsume()
     {
         using var j = new JournaledStore();
 
@@ -136,8 +136,11 @@ public sealed class JournalRecoveryTests
         j.Sync();
         var after1 = j.Fixture.Issue(1, "after");
         j.Sync();
+        j.Fixture.Verify(1, before.Token, before.Otp);
+        j.Sync();
         j.Journal.Rotate();
         var nextSegment = j.Fixture.Issue(1, "next-segment");
+        j.Fixture.Verify(1, after1.Token, after1.Otp);
         string image = j.CrashImage();
         string[] segments = Directory.GetFiles(image, "journal.*").Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(2, segments.Length);
@@ -149,17 +152,39 @@ public sealed class JournalRecoveryTests
         RecoveredStore recovered = j.RecoverFrom(image);
         var store = new StoreFixture(recovered.Store, j.Time);
 
-        Assert.Equal(damagedAt, recovered.Journal.TornOffset);
-        Assert.Equal(1, recovered.Journal.TornKeptRecords);
-        Assert.Contains("corrupt", recovered.Journal.TornDescription, StringComparison.Ordinal);
-        Assert.Equal(bytes[damagedAt..], File.ReadAllBytes(recovered.Journal.TornKeptAside!));
-        Assert.Single(recovered.Journal.SetAside!);
-        Assert.False(File.Exists(segments[1]));
-        Assert.Equal(VerifyOutcome.Verified, store.Verify(1, before.Token, before.Otp));
+        // Only the damaged record is lost; the consumes after it, in its segment and the next, hold.
+        string skipped = Assert.Single(recovered.Journal.Skipped!);
+        Assert.Contains($"bytes {damagedAt}..{damagedAt + JournalRecord.IssuedSize}", skipped, StringComparison.Ordinal);
+        Assert.Null(recovered.Journal.TornSegment);
+        Assert.Null(recovered.Journal.SetAside);
+        Assert.Equal(bytes[damagedAt..(damagedAt + JournalRecord.IssuedSize)], File.ReadAllBytes(Directory.GetFiles(image, "journal.*.corrupt-*").Single()));
+        Assert.Equal(bytes, File.ReadAllBytes(segments[0]));
+        Assert.Equal(VerifyOutcome.Used, store.Verify(1, before.Token, before.Otp));
         Assert.Equal(VerifyOutcome.Unknown, store.Verify(1, damaged.Token, damaged.Otp));
-        Assert.Equal(VerifyOutcome.Unknown, store.Verify(1, after1.Token, after1.Otp));
-        Assert.Equal(VerifyOutcome.Unknown, store.Verify(1, nextSegment.Token, nextSegment.Otp));
-        Assert.True(recovered.NextSegment > 2, "the journal must go on past the segment set aside");
+        Assert.Equal(VerifyOutcome.Used, store.Verify(1, after1.Token, after1.Otp));
+        Assert.Equal(VerifyOutcome.Verified, store.Verify(1, nextSegment.Token, nextSegment.Otp));
+    }
+
+    [Fact]
+    public void ASegmentWithAnUnusableHeaderIsSetAsideAndTheSegmentsAfterItAreStillReplayed()
+    {
+        using var j = new JournaledStore();
+        var first = j.Fixture.Issue(1, "first");
+        j.Sync();
+        j.Journal.Rotate();
+        j.Fixture.Verify(1, first.Token, first.Otp);
+        string image = j.CrashImage();
+        string[] segments = Directory.GetFiles(image, "journal.*").Order(StringComparer.Ordinal).ToArray();
+        byte[] bytes = File.ReadAllBytes(segments[0]);
+        bytes[3] ^= 0x01;
+        File.WriteAllBytes(segments[0], bytes);
+
+        RecoveredStore recovered = j.RecoverFrom(image);
+
+        Assert.Single(recovered.Journal.SetAside!);
+        Assert.Equal(1, recovered.Journal.Segments);
+        Assert.True(recovered.NextSegment > 2, "the journal must go on past the segments it found");
+        Assert.Equal(0, recovered.Store.LiveCount);
     }
 
     [Fact]
