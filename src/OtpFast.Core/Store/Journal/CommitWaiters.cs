@@ -71,15 +71,7 @@ internal sealed class CommitWaiters
         lock (_lock)
         {
             Volatile.Write(ref _durableRound, round);
-            for (int i = _waiting.Count - 1; i >= 0; i--)
-            {
-                Waiter w = _waiting[i];
-                if (w.Round <= round)
-                {
-                    RemoveAt(i);
-                    w.Complete(true);
-                }
-            }
+            CompleteWhere(round, long.MinValue, true);
         }
     }
 
@@ -88,15 +80,7 @@ internal sealed class CommitWaiters
     {
         lock (_lock)
         {
-            for (int i = _waiting.Count - 1; i >= 0; i--)
-            {
-                Waiter w = _waiting[i];
-                if (w.Deadline <= now)
-                {
-                    RemoveAt(i);
-                    w.Complete(false);
-                }
-            }
+            CompleteWhere(long.MinValue, now, false);
         }
     }
 
@@ -106,9 +90,19 @@ internal sealed class CommitWaiters
         lock (_lock)
         {
             _closed = true;
-            for (int i = _waiting.Count - 1; i >= 0; i--)
+            CompleteWhere(long.MaxValue, long.MaxValue, result);
+        }
+    }
+
+    // Under the lock: every waiter whose round is at most maxRound, or whose deadline is at most
+    // maxDeadline, leaves the list with result.
+    private void CompleteWhere(long maxRound, long maxDeadline, bool result)
+    {
+        for (int i = _waiting.Count - 1; i >= 0; i--)
+        {
+            Waiter w = _waiting[i];
+            if (w.Round <= maxRound || w.Deadline <= maxDeadline)
             {
-                Waiter w = _waiting[i];
                 RemoveAt(i);
                 w.Complete(result);
             }
