@@ -7,6 +7,8 @@ namespace OtpFast.Server.Tests;
 /// <summary>A client on a bare TCP socket, for what HttpClient will not do: send nothing, stop half-way, come from 127.0.0.2.</summary>
 internal static class RawClient
 {
+    public const string RequestPath = "/v4/requestOneTimeCode";
+
     /// <summary>Connects to 127.0.0.1:<paramref name="port"/> from the loopback address <paramref name="from"/>.</summary>
     public static async Task<Socket> ConnectAsync(int port, string from = "127.0.0.1")
     {
@@ -26,9 +28,9 @@ internal static class RawClient
 
     public static async Task SendAsync(this Socket socket, string text) => await socket.SendAsync(Encoding.ASCII.GetBytes(text));
 
-    /// <summary>Headers for a POST whose body is to follow (or not).</summary>
-    public static string PostHead(string path, int contentLength) =>
-        $"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {contentLength}\r\n\r\n";
+    /// <summary>Headers for a POST whose body is to follow (or not); with <paramref name="close"/>, the server closes after its answer.</summary>
+    public static string PostHead(string path, int contentLength, bool close = false) =>
+        $"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {contentLength}\r\n{(close ? "Connection: close\r\n" : "")}\r\n";
 
     /// <summary>
     /// Reads what the server sends until it closes the connection (an end of stream or a reset),

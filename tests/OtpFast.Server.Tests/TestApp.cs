@@ -67,6 +67,9 @@ internal sealed class TestApp : IAsyncDisposable
 
     public string AccountsPath => AccountsFile.PathIn(DataDir);
 
+    /// <summary>Settings that let every log level reach <see cref="Logs"/> (add a test's own to a copy).</summary>
+    public static Dictionary<string, string?> EveryLogLevel => new() { ["Logging:LogLevel:Default"] = "Trace", ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace" };
+
     /// <param name="sockets">Listen on a real socket at 127.0.0.1 on a free port instead of the in-process host.</param>
     public static async Task<TestApp> StartAsync(Dictionary<string, string?>? settings = null, string? dataDir = null, bool seedAccounts = true, bool sockets = false)
     {
@@ -183,11 +186,20 @@ internal sealed class LogCapture : ILoggerProvider
 
     public IEnumerable<LogEntry> Entries => _entries;
 
+    public int Count => _entries.Count;
+
     public IEnumerable<string> Lines => _entries.Select(e => e.Line);
 
     public string All => string.Join('\n', Lines);
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    /// <summary>Fails if anything above Debug was logged after the first <paramref name="since"/> entries.</summary>
+    public void AssertNothingAboveDebugSince(int since)
+    {
+        LogEntry[] loud = _entries.Skip(since).Where(e => e.Level > LogLevel.Debug).ToArray();
+        Assert.True(loud.Length == 0, $"{loud.Length} entries above Debug, the first: {loud.FirstOrDefault()?.Line}");
+    }
 
     public void Dispose()
     {

@@ -1,26 +1,22 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 
 namespace OtpFast.Server.Tests.Api;
 
 /// <summary>Bodies that arrive in pieces, too slowly, or never whole, on a real socket.</summary>
 public sealed class SlowBodyTests
 {
-    private const string RequestPath = "/v4/requestOneTimeCode";
-
     [Fact]
     public async Task TwoHundredClientsThatAbandonTheirBodyHalfWayLogNothingAboveDebug()
     {
         // Every level reaches the capture, so a warning or an error cannot hide behind the defaults.
-        await using TestApp app = await TestApp.StartAsync(
-            new() { ["Logging:LogLevel:Default"] = "Trace", ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace" }, sockets: true);
+        await using TestApp app = await TestApp.StartAsync(TestApp.EveryLogLevel, sockets: true);
         Assert.Equal(200, (await app.RequestAsync(new { apiKey = app.Key })).Code);
-        int before = app.Logs.Entries.Count();
+        int before = app.Logs.Count;
 
         // Content-Length 8000, about 100 bytes of it, a pause, then the client goes away.
         string bodyStart = "{\"apiKey\":\"" + app.Key + "\",\"tokenCreator\":\"";
-        string partial = RawClient.PostHead(RequestPath, 8000) + bodyStart + new string('x', 100 - bodyStart.Length);
+        string partial = RawClient.PostHead(RawClient.RequestPath, 8000) + bodyStart + new string('x', 100 - bodyStart.Length);
         using var gate = new SemaphoreSlim(100);
         await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ =>
         {
@@ -45,19 +41,17 @@ public sealed class SlowBodyTests
         }
 
         Assert.True(Stopped(app, before) >= 200, $"only {Stopped(app, before)} of 200 connections ended");
-        LogEntry[] loud = app.Logs.Entries.Skip(before).Where(e => e.Level > LogLevel.Debug).ToArray();
-        Assert.True(loud.Length == 0, $"{loud.Length} entries above Debug, the first: {loud.FirstOrDefault()?.Line}");
+        app.Logs.AssertNothingAboveDebugSince(before);
         Assert.Equal(200, (await app.RequestAsync(new { apiKey = app.Key })).Code);
     }
 
     [Fact]
     public async Task ABodySlowerThanMinDataBytesPerSecondGetsHttp408WithAnEmptyBodyAndTheNextConnectionIsServed()
     {
-        await using TestApp app = await TestApp.StartAsync(
-            new() { ["MinDataBytesPerSecond"] = "240", ["Logging:LogLevel:Default"] = "Trace", ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace" }, sockets: true);
-        int before = app.Logs.Entries.Count();
+        await using TestApp app = await TestApp.StartAsync(new(TestApp.EveryLogLevel) { ["MinDataBytesPerSecond"] = "240" }, sockets: true);
+        int before = app.Logs.Count;
         using Socket socket = await RawClient.ConnectAsync(app.Port);
-        await socket.SendAsync(RawClient.PostHead(RequestPath, 8000) + "{\"apiKey\":\"" + app.Key + "\",");
+        await socket.SendAsync(RawClient.PostHead(RawClient.RequestPath, 8000) + "{\"apiKey\":\"" + app.Key + "\",");
 
         // One byte every half second, far under 240 bytes a second, past the 5 s grace period.
         Task<(string Received, bool Closed)> answer = socket.ReadUntilClosedAsync(TimeSpan.FromSeconds(15));
@@ -80,7 +74,7 @@ public sealed class SlowBodyTests
         Assert.Contains("\r\nContent-Length: 0\r\n", received, StringComparison.OrdinalIgnoreCase);
         Assert.EndsWith("\r\n\r\n", received, StringComparison.Ordinal);
         Assert.Contains(app.Logs.Entries.Skip(before), e => e.EventId.Name == "RequestBodyMinimumDataRateNotSatisfied");
-        Assert.DoesNotContain(app.Logs.Entries.Skip(before), e => e.Level > LogLevel.Debug);
+        app.Logs.AssertNothingAboveDebugSince(before);
 
         Assert.Equal(200, (await app.RequestAsync(new { apiKey = app.Key })).Code);
     }
@@ -95,8 +89,8 @@ public sealed class SlowBodyTests
         string body = "{\"apiKey\":\"" + app.Key + "\",\"tokenCreator\":\"pieces@example.com\",\"codeLength\":6}";
         string[] pieces = [body[..10], body[10..30], body[30..]];
         await socket.SendAsync(chunked
-            ? $"POST {RequestPath} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-            : RawClient.PostHead(RequestPath, body.Length));
+            ? $"POST {RawClient.RequestPath} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+            : RawClient.PostHead(RawClient.RequestPath, body.Length));
         foreach (string piece in pieces)
         {
             await Task.Delay(100);
@@ -114,7 +108,7 @@ public sealed class SlowBodyTests
 
         // The connection stays usable for the next request.
         string again = "{\"apiKey\":\"" + app.Key + "\"}";
-        await socket.SendAsync(RawClient.PostHead(RequestPath, again.Length) + again);
+        await socket.SendAsync(RawClient.PostHead(RawClient.RequestPath, again.Length) + again);
         Assert.Contains("\"code\":200,", await socket.ReadAnswerAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
     }
 
@@ -123,7 +117,7 @@ public sealed class SlowBodyTests
     {
         await using TestApp app = await TestApp.StartAsync(new() { ["MaxBodyBytes"] = "1024" }, sockets: true);
         using Socket socket = await RawClient.ConnectAsync(app.Port);
-        await socket.SendAsync($"POST {RequestPath} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+        await socket.SendAsync($"POST {RawClient.RequestPath} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n");
         for (int i = 0; i < 3; i++)
         {
             await Task.Delay(100);
@@ -133,7 +127,7 @@ public sealed class SlowBodyTests
         await socket.SendAsync("0\r\n\r\n");
         Assert.Contains("\"code\":413,", await socket.ReadAnswerAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
         string again = "{\"apiKey\":\"" + app.Key + "\"}";
-        await socket.SendAsync(RawClient.PostHead(RequestPath, again.Length) + again);
+        await socket.SendAsync(RawClient.PostHead(RawClient.RequestPath, again.Length) + again);
         Assert.Contains("\"code\":200,", await socket.ReadAnswerAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
     }
 
