@@ -194,6 +194,19 @@ internal sealed class LogCapture : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
+    /// <summary>Waits (at most <paramref name="within"/>) until <paramref name="count"/> entries of an event were logged after the first <paramref name="since"/>; fails if they were not.</summary>
+    public async Task WaitForEventAsync(string eventName, int count, int since, TimeSpan within)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int Seen() => _entries.Skip(since).Count(e => e.EventId.Name == eventName);
+        while (Seen() < count && clock.Elapsed < within)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(Seen() >= count, $"{Seen()} of {count} {eventName} entries within {within}");
+    }
+
     /// <summary>Fails if anything above Debug was logged after the first <paramref name="since"/> entries.</summary>
     public void AssertNothingAboveDebugSince(int since)
     {

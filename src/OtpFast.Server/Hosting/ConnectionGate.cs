@@ -96,7 +96,7 @@ internal sealed class ConnectionGate
             {
                 read = await input.ReadAsync(deadline.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
             {
                 if (!closing.IsCancellationRequested)
                 {
@@ -104,6 +104,12 @@ internal sealed class ConnectionGate
                 }
 
                 await CloseAsync(connection, answerTimeout: received > 0 && !closing.IsCancellationRequested).ConfigureAwait(false);
+                return false;
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                // Reset or aborted before its head was complete: no one to answer, and nothing to
+                // log (Kestrel would log it from here as an unhandled error, once per connection).
                 return false;
             }
 

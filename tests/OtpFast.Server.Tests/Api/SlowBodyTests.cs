@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 
 namespace OtpFast.Server.Tests.Api;
@@ -34,13 +33,7 @@ public sealed class SlowBodyTests
         }));
 
         // Kestrel logs the end of every connection (at Debug); wait for all 200 to be over.
-        var deadline = Stopwatch.StartNew();
-        while (Stopped(app, before) < 200 && deadline.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(Stopped(app, before) >= 200, $"only {Stopped(app, before)} of 200 connections ended");
+        await app.Logs.WaitForEventAsync("ConnectionStop", 200, before, TimeSpan.FromSeconds(15));
         app.Logs.AssertNothingAboveDebugSince(before);
         Assert.Equal(200, (await app.RequestAsync(new { apiKey = app.Key })).Code);
     }
@@ -130,7 +123,4 @@ public sealed class SlowBodyTests
         await socket.SendAsync(RawClient.PostHead(RawClient.RequestPath, again.Length) + again);
         Assert.Contains("\"code\":200,", await socket.ReadAnswerAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
     }
-
-    private static int Stopped(TestApp app, int before) =>
-        app.Logs.Entries.Skip(before).Count(e => e.EventId.Name == "ConnectionStop");
 }

@@ -69,6 +69,25 @@ public sealed class ConnectionLimitTests
     }
 
     [Fact]
+    public async Task AClientThatResetsItsConnectionBeforeItsHeadIsCompleteLogsNothingAboveDebugAndIsNoTimeout()
+    {
+        await using TestApp app = await TestApp.StartAsync(new(TestApp.EveryLogLevel) { ["RequestHeadersTimeoutSeconds"] = "30" }, sockets: true);
+        int started = app.Logs.Count;
+        foreach (string sent in new[] { "", "POST /v4/requestOneTimeCode HTTP/1.1\r\n" })
+        {
+            using Socket socket = await RawClient.ConnectAsync(app.Port);
+            await socket.SendAsync(sent);
+            await Task.Delay(200);
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Close();
+        }
+
+        await app.Logs.WaitForEventAsync("ConnectionStop", 2, started, TimeSpan.FromSeconds(10));
+        app.Logs.AssertNothingAboveDebugSince(started);
+        Assert.Contains("otpfast_connections_refused_total{reason=\"headers_timeout\"} 0\n", await Metrics(app), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheConnectionOverMaxConnectionsPerClientIsClosedAtOnceWhileAnotherAddressIsServed()
     {
         await using TestApp app = await TestApp.StartAsync(
