@@ -15,12 +15,13 @@ using OtpFast.Server.Hosting;
 namespace OtpFast.Server.Tests;
 
 /// <summary>
-/// The real server pipeline on an in-process test host, with a fresh data directory holding
-/// one account per state, a fake clock, and captured logs.
+/// The real server pipeline on an in-process test host (or, with <c>sockets</c>, on Kestrel
+/// listening on 127.0.0.1), with a fresh data directory holding one account per state, a fake
+/// clock, and captured logs.
 /// </summary>
 internal sealed class TestApp : IAsyncDisposable
 {
-    private TestApp(WebApplication app, string dataDir, bool ownsDir, Dictionary<string, string> keys, FakeTimeProvider time, LogCapture logs, string console)
+    private TestApp(WebApplication app, string dataDir, bool ownsDir, Dictionary<string, string> keys, FakeTimeProvider time, LogCapture logs, string console, bool sockets)
     {
         App = app;
         DataDir = dataDir;
@@ -29,12 +30,24 @@ internal sealed class TestApp : IAsyncDisposable
         Time = time;
         Logs = logs;
         Console = console;
-        Client = app.GetTestClient();
+        if (sockets)
+        {
+            var url = new Uri(app.Urls.Single());
+            Port = url.Port;
+            Client = new HttpClient { BaseAddress = url };
+        }
+        else
+        {
+            Client = app.GetTestClient();
+        }
     }
 
     public WebApplication App { get; }
 
     public HttpClient Client { get; }
+
+    /// <summary>The port Kestrel listens on at 127.0.0.1 (started with <c>sockets</c>); 0 on the in-process host.</summary>
+    public int Port { get; }
 
     public string DataDir { get; }
 
@@ -54,7 +67,11 @@ internal sealed class TestApp : IAsyncDisposable
 
     public string AccountsPath => AccountsFile.PathIn(DataDir);
 
-    public static async Task<TestApp> StartAsync(Dictionary<string, string?>? settings = null, string? dataDir = null, bool seedAccounts = true)
+    /// <summary>Settings that let every log level reach <see cref="Logs"/> (add a test's own to a copy).</summary>
+    public static Dictionary<string, string?> EveryLogLevel => new() { ["Logging:LogLevel:Default"] = "Trace", ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace" };
+
+    /// <param name="sockets">Listen on a real socket at 127.0.0.1 on a free port instead of the in-process host.</param>
+    public static async Task<TestApp> StartAsync(Dictionary<string, string?>? settings = null, string? dataDir = null, bool seedAccounts = true, bool sockets = false)
     {
         bool ownsDir = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("otpfast-test-").FullName;
@@ -76,6 +93,11 @@ internal sealed class TestApp : IAsyncDisposable
         var console = new StringWriter();
         // Unlimited account rate unless a test sets one: most tests send far more than 1000 requests a second.
         var config = new Dictionary<string, string?> { ["DataDir"] = dataDir, ["AccountsReloadMilliseconds"] = "100", ["DefaultAccountRatePerSecond"] = "0" };
+        if (sockets)
+        {
+            config["Urls"] = "http://127.0.0.1:0";
+        }
+
         foreach (var (k, v) in settings ?? [])
         {
             config[k] = v;
@@ -83,17 +105,22 @@ internal sealed class TestApp : IAsyncDisposable
 
         WebApplication app = ServerHost.Build([], builder =>
         {
-            builder.WebHost.UseTestServer();
+            if (!sockets)
+            {
+                builder.WebHost.UseTestServer();
+            }
+
             builder.Configuration.AddInMemoryCollection(config);
             builder.Services.AddSingleton<TimeProvider>(time);
             builder.Logging.AddProvider(logs);
         }, console);
         await app.StartAsync();
-        return new TestApp(app, dataDir, ownsDir, keys, time, logs, console.ToString());
+        return new TestApp(app, dataDir, ownsDir, keys, time, logs, console.ToString(), sockets);
     }
 
     public async ValueTask DisposeAsync()
     {
+        Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
         if (OwnsDir)
@@ -149,16 +176,43 @@ internal sealed record Answer(HttpStatusCode Status, JsonElement Body, string Ra
     }
 }
 
+/// <summary>One log entry as the server wrote it.</summary>
+internal sealed record LogEntry(LogLevel Level, string Category, EventId EventId, string Line);
+
 /// <summary>Collects every log line the server writes, for searching.</summary>
 internal sealed class LogCapture : ILoggerProvider
 {
-    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<LogEntry> _entries = new();
 
-    public IEnumerable<string> Lines => _lines;
+    public IEnumerable<LogEntry> Entries => _entries;
 
-    public string All => string.Join('\n', _lines);
+    public int Count => _entries.Count;
+
+    public IEnumerable<string> Lines => _entries.Select(e => e.Line);
+
+    public string All => string.Join('\n', Lines);
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    /// <summary>Waits (at most <paramref name="within"/>) until <paramref name="count"/> entries of an event were logged after the first <paramref name="since"/>; fails if they were not.</summary>
+    public async Task WaitForEventAsync(string eventName, int count, int since, TimeSpan within)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int Seen() => _entries.Skip(since).Count(e => e.EventId.Name == eventName);
+        while (Seen() < count && clock.Elapsed < within)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(Seen() >= count, $"{Seen()} of {count} {eventName} entries within {within}");
+    }
+
+    /// <summary>Fails if anything above Debug was logged after the first <paramref name="since"/> entries.</summary>
+    public void AssertNothingAboveDebugSince(int since)
+    {
+        LogEntry[] loud = _entries.Skip(since).Where(e => e.Level > LogLevel.Debug).ToArray();
+        Assert.True(loud.Length == 0, $"{loud.Length} entries above Debug, the first: {loud.FirstOrDefault()?.Line}");
+    }
 
     public void Dispose()
     {
@@ -172,6 +226,6 @@ internal sealed class LogCapture : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+            owner._entries.Enqueue(new LogEntry(logLevel, category, eventId, $"{logLevel} {category}: {formatter(state, exception)} {exception}"));
     }
 }

@@ -77,12 +77,13 @@ internal sealed partial class OtpApi
             ValueTask<ReadResult> read = body.ReadAsync();
             if (read.IsCompletedSuccessfully)
             {
-                if (TryFinish(context.Response, call, body, read.Result, out Task answered))
+                ReadResult first = read.Result;
+                if (first.IsCompleted || first.Buffer.Length > _maxBodyBytes)
                 {
-                    return answered;
+                    return Finish(context.Response, call, body, first);
                 }
 
-                read = body.ReadAsync();
+                read = new ValueTask<ReadResult>(first);
             }
 
             return ReadRestAsync(context.Response, call, body, read);
@@ -94,47 +95,87 @@ internal sealed partial class OtpApi
         }
     }
 
+    // The body comes in more than one read. Each part is copied out and consumed at once, never
+    // examined and left unconsumed: after such an AdvanceTo, Kestrel cannot put its connection's
+    // input back when a later body read fails (the client went away mid-body, or sent too slowly),
+    // so that input stays mid-read, and Kestrel's read of the next request on the connection then
+    // throws ReadingIsInProgress (a warning with a stack trace, once per such connection).
     private async Task ReadRestAsync(HttpResponse response, Call call, PipeReader body, ValueTask<ReadResult> pending)
     {
+        byte[]? parts = null;
+        int length = 0;
         try
         {
-            ReadResult read = await pending.ConfigureAwait(false);
-            Task answered;
-            while (!TryFinish(response, call, body, read, out answered))
+            while (true)
             {
-                read = await body.ReadAsync().ConfigureAwait(false);
-            }
+                ReadResult read = await pending.ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = read.Buffer;
+                if (parts is null && (read.IsCompleted || buffer.Length > _maxBodyBytes))
+                {
+                    await Finish(response, call, body, read).ConfigureAwait(false);
+                    return;
+                }
 
-            await answered.ConfigureAwait(false);
+                if (length + buffer.Length > _maxBodyBytes)
+                {
+                    // Stop here: the rest of an oversized body is never buffered.
+                    body.AdvanceTo(buffer.End);
+                    Fail(response, call, ApiCode.TooLarge);
+                    return;
+                }
+
+                parts ??= ArrayPool<byte>.Shared.Rent(_maxBodyBytes);
+                buffer.CopyTo(parts.AsSpan(length));
+                length += (int)buffer.Length;
+                body.AdvanceTo(buffer.End);
+                if (read.IsCompleted)
+                {
+                    await Answer(response, call, new ReadOnlySequence<byte>(parts, 0, length)).ConfigureAwait(false);
+                    return;
+                }
+
+                pending = body.ReadAsync();
+            }
         }
         catch (Exception e) when (IsBodyFailure(e))
         {
             FailBody(response, call, e);
         }
+        finally
+        {
+            if (parts is not null)
+            {
+                ArrayPool<byte>.Shared.Return(parts);
+            }
+        }
     }
 
-    /// <summary>Answers once the body is complete or too large; false (having consumed nothing) when more must be read.</summary>
-    /// <param name="answered">Completes when the answer is written: at once, unless it waits for the journal.</param>
-    private bool TryFinish(HttpResponse response, Call call, PipeReader body, ReadResult read, out Task answered)
+    /// <summary>Answers a body read whole in one read, or 413 for one already too large; consumes what was read.</summary>
+    /// <returns>Completes when the answer is written: at once, unless it waits for the journal.</returns>
+    private Task Finish(HttpResponse response, Call call, PipeReader body, ReadResult read)
     {
-        answered = Task.CompletedTask;
-        if (read.Buffer.Length > _maxBodyBytes)
-        {
-            // Stop here: the rest of an oversized body is never buffered.
-            body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-            Fail(response, call, ApiCode.TooLarge);
-            return true;
-        }
-
-        if (!read.IsCompleted)
-        {
-            body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-            return false;
-        }
-
         try
         {
-            answered = Process(response, call, read.Buffer);
+            if (read.Buffer.Length > _maxBodyBytes)
+            {
+                // Stop here: the rest of an oversized body is never buffered.
+                Fail(response, call, ApiCode.TooLarge);
+                return Task.CompletedTask;
+            }
+
+            return Answer(response, call, read.Buffer);
+        }
+        finally
+        {
+            body.AdvanceTo(read.Buffer.End);
+        }
+    }
+
+    private Task Answer(HttpResponse response, Call call, ReadOnlySequence<byte> body)
+    {
+        try
+        {
+            return Process(response, call, body);
         }
 #pragma warning disable CA1031 // Whatever goes wrong inside, the client gets a documented code and the server goes on.
         catch (Exception e)
@@ -142,13 +183,8 @@ internal sealed partial class OtpApi
         {
             LogUnexpected(e.GetType().Name);
             Fail(response, call, ApiCode.Unavailable);
+            return Task.CompletedTask;
         }
-        finally
-        {
-            body.AdvanceTo(read.Buffer.End);
-        }
-
-        return true;
     }
 
     // A malformed or oversized body as Kestrel sees it, or a connection that went away mid-body.
@@ -156,12 +192,23 @@ internal sealed partial class OtpApi
 
     private void FailBody(HttpResponse response, Call call, Exception e)
     {
-        if (e is BadHttpRequestException bad)
+        if (e is not BadHttpRequestException bad || response.HttpContext.RequestAborted.IsCancellationRequested)
         {
-            Fail(response, call, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? ApiCode.TooLarge : ApiCode.Malformed);
+            // A dropped connection has no one to answer.
+            return;
         }
 
-        // A dropped connection has no one to answer.
+        if (bad.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            // The body came slower than MinDataBytesPerSecond: HTTP's own answer, as Kestrel gives
+            // when nothing handles it, and the connection closes after it.
+            response.StatusCode = StatusCodes.Status408RequestTimeout;
+            response.ContentLength = 0;
+            response.Headers.Connection = "close";
+            return;
+        }
+
+        Fail(response, call, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? ApiCode.TooLarge : ApiCode.Malformed);
     }
 
     private Task Process(HttpResponse response, Call call, ReadOnlySequence<byte> sequence)

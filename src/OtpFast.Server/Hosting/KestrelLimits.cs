@@ -8,9 +8,12 @@ namespace OtpFast.Server.Hosting;
 /// </summary>
 internal static class KestrelLimits
 {
-    public static void Apply(KestrelServerOptions kestrel, ServerOptions options)
+    public static void Apply(KestrelServerOptions kestrel, ServerOptions options, ConnectionGate gate)
     {
         kestrel.AddServerHeader = false;
+
+        // MaxConnectionsPerClient, and RequestHeadersTimeoutSeconds from a connection's start.
+        kestrel.ConfigureEndpointDefaults(listen => listen.Use(gate.Wrap));
         KestrelServerLimits limits = kestrel.Limits;
 
         // OtpFast's own check answers 413 in the API's format; Kestrel's limit is only a backstop.

@@ -70,7 +70,10 @@ internal static class ServerHost
             throw StartupFailure.FromAccounts(e);
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel => KestrelLimits.Apply(kestrel, options));
+        // Made here, not by the container: Kestrel's endpoints take the connection gate before it is built.
+        var metrics = new ApiMetrics();
+        var gate = new ConnectionGate(options, metrics);
+        builder.WebHost.ConfigureKestrel(kestrel => KestrelLimits.Apply(kestrel, options, gate));
 
         builder.Services.AddSingleton(options);
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -93,7 +96,7 @@ internal static class ServerHost
         });
         builder.Services.AddSingleton<IOtpStore>(sp => sp.GetRequiredService<ShardedOtpStore>());
         builder.Services.AddSingleton(sp => new TransactionIdGenerator(options.NodeId, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<ApiMetrics>();
+        builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton<OtpApi>();
         builder.Services.AddSingleton<Dispatcher>();
         builder.Services.AddHostedService(sp => new AccountsReloader(

@@ -15,6 +15,7 @@ internal sealed class ServerOptions
     public const int DefaultMaxExpirySeconds = 2_592_000;
     public const int DefaultMaxBodyBytes = 8 * 1024;
     public const int MaxTokenCreatorChars = 256;
+    public const int DefaultMaxConnectionsPerClient = 256;
 
     /// <summary>The embedded defaults, lowest in priority; every key of the README's table.</summary>
     public static readonly Dictionary<string, string?> Defaults = new()
@@ -30,6 +31,7 @@ internal sealed class ServerOptions
         ["DefaultAccountRatePerSecond"] = "1000",
         ["ResendCooldownSeconds"] = "0",
         ["MaxConnections"] = "10000",
+        ["MaxConnectionsPerClient"] = DefaultMaxConnectionsPerClient.ToString(CultureInfo.InvariantCulture),
         ["KeepAliveSeconds"] = "60",
         ["RequestHeadersTimeoutSeconds"] = "10",
         ["MaxRequestHeaderBytes"] = "16384",
@@ -83,6 +85,9 @@ internal sealed class ServerOptions
 
     public required int MaxConnections { get; init; }
 
+    /// <summary>Connections one remote address may hold at once; one more is closed at once.</summary>
+    public required int MaxConnectionsPerClient { get; init; }
+
     public required int KeepAliveSeconds { get; init; }
 
     public required int RequestHeadersTimeoutSeconds { get; init; }
@@ -129,6 +134,7 @@ internal sealed class ServerOptions
             DefaultAccountRatePerSecond = (int)Number(config, "DefaultAccountRatePerSecond", 0, 10_000_000),
             ResendCooldownSeconds = (int)Number(config, "ResendCooldownSeconds", 0, 86_400),
             MaxConnections = (int)Number(config, "MaxConnections", 1, 1_000_000),
+            MaxConnectionsPerClient = (int)Number(config, "MaxConnectionsPerClient", 1, 1_000_000),
             KeepAliveSeconds = (int)Number(config, "KeepAliveSeconds", 1, 3600),
             RequestHeadersTimeoutSeconds = (int)Number(config, "RequestHeadersTimeoutSeconds", 1, 300),
             MaxRequestHeaderBytes = (int)Number(config, "MaxRequestHeaderBytes", 1024, 1024 * 1024),

@@ -12,12 +12,15 @@ internal sealed class ApiMetrics
     private readonly long[] _request = new long[ApiCode.All.Length];
     private readonly long[] _verify = new long[ApiCode.All.Length];
     private readonly long[] _verifyOutcomes = new long[Enum.GetValues<VerifyOutcome>().Length];
+    private readonly long[] _refusedConnections = new long[Enum.GetValues<ConnectionRefusal>().Length];
 
     public void CountRequest(int code) => Interlocked.Increment(ref _request[IndexOf(code)]);
 
     public void CountVerify(int code) => Interlocked.Increment(ref _verify[IndexOf(code)]);
 
     public void CountOutcome(VerifyOutcome outcome) => Interlocked.Increment(ref _verifyOutcomes[(int)outcome]);
+
+    public void CountRefused(ConnectionRefusal reason) => Interlocked.Increment(ref _refusedConnections[(int)reason]);
 
     /// <param name="journal">Null when durability is off.</param>
     public string Render(long livePairs, int accounts, StoreJournal? journal)
@@ -39,6 +42,11 @@ internal sealed class ApiMetrics
             string reason = outcome == VerifyOutcome.Verified ? "verified" : Encoding.ASCII.GetString(ApiResponse.ReasonText(outcome));
             text.Append(CultureInfo.InvariantCulture, $"otpfast_verify_outcomes_total{{reason=\"{reason}\"}} {Volatile.Read(ref _verifyOutcomes[(int)outcome])}\n");
         }
+
+        text.Append("# HELP otpfast_connections_refused_total Connections closed before their first request: over MaxConnectionsPerClient, or its headers not complete within RequestHeadersTimeoutSeconds.\n");
+        text.Append("# TYPE otpfast_connections_refused_total counter\n");
+        RefusedLine(text, "per_client_limit", ConnectionRefusal.PerClientLimit);
+        RefusedLine(text, "headers_timeout", ConnectionRefusal.HeadersTimeout);
 
         text.Append("# HELP otpfast_live_pairs Token-OTP pairs held by the store.\n# TYPE otpfast_live_pairs gauge\n");
         text.Append(CultureInfo.InvariantCulture, $"otpfast_live_pairs {livePairs}\n");
@@ -67,6 +75,9 @@ internal sealed class ApiMetrics
 
     private static void Metric(StringBuilder text, string name, string type, string help, long value) =>
         text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{name} {value}\n");
+
+    private void RefusedLine(StringBuilder text, string reason, ConnectionRefusal refusal) =>
+        text.Append(CultureInfo.InvariantCulture, $"otpfast_connections_refused_total{{reason=\"{reason}\"}} {Volatile.Read(ref _refusedConnections[(int)refusal])}\n");
 
     private static void Line(StringBuilder text, string endpoint, int code, long count) =>
         text.Append(CultureInfo.InvariantCulture, $"otpfast_answers_total{{endpoint=\"{endpoint}\",code=\"{code}\"}} {count}\n");

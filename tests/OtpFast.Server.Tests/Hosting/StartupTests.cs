@@ -42,6 +42,8 @@ public sealed class StartupTests
     [InlineData("MaxVerifyAttempts", "zero")]
     [InlineData("MaxBodyBytes", "10")]
     [InlineData("MaxLivePairs", "0")]
+    [InlineData("MaxConnectionsPerClient", "0")]
+    [InlineData("MaxConnectionsPerClient", "1000001")]
     public async Task OutOfRangeSettingsRefuseToStartNamingTheSetting(string key, string value)
     {
         var e = await Assert.ThrowsAsync<StartupException>(() => TestApp.StartAsync(new() { [key] = value }));

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace OtpFast.Server.Tests.Hosting;
+
+/// <summary>Connections that never make a request, and clients that open too many, on real sockets.</summary>
+public sealed class ConnectionLimitTests
+{
+    [Fact]
+    public async Task AConnectionThatSendsNothingIsClosedAfterRequestHeadersTimeoutSecondsAndCounted()
+    {
+        // KeepAliveSeconds stays at its 60 s default: that is what held such a connection before.
+        await using TestApp app = await TestApp.StartAsync(new(TestApp.EveryLogLevel) { ["RequestHeadersTimeoutSeconds"] = "1" }, sockets: true);
+        int started = app.Logs.Count;
+        var clock = Stopwatch.StartNew();
+        using Socket idle = await RawClient.ConnectAsync(app.Port);
+
+        var (received, closed) = await idle.ReadUntilClosedAsync(TimeSpan.FromSeconds(8));
+
+        Assert.True(closed, "the idle connection was still open after 8 s");
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(4));
+        Assert.Empty(received);
+        Assert.Contains("otpfast_connections_refused_total{reason=\"headers_timeout\"} 1\n", await Metrics(app), StringComparison.Ordinal);
+        Assert.Equal(200, (await app.RequestAsync(new { apiKey = app.Key })).Code);
+        app.Logs.AssertNothingAboveDebugSince(started); // refusals must not flood the log
+    }
+
+    [Fact]
+    public async Task HeadersBegunLateMustStillBeCompleteWithinTheTimeoutCountedFromTheConnectionsStart()
+    {
+        // Kestrel's own header timeout starts at the first byte: alone, it would close at 1.8 + 2 s or later.
+        await using TestApp app = await TestApp.StartAsync(new() { ["RequestHeadersTimeoutSeconds"] = "2" }, sockets: true);
+        var clock = Stopwatch.StartNew();
+        using Socket slow = await RawClient.ConnectAsync(app.Port);
+        await Task.Delay(1800);
+        await slow.SendAsync($"POST {RawClient.RequestPath} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+
+        var (received, closed) = await slow.ReadUntilClosedAsync(TimeSpan.FromSeconds(8));
+
+        Assert.True(closed, "the connection was still open after 8 s");
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(3.3));
+        Assert.StartsWith("HTTP/1.1 408 ", received, StringComparison.Ordinal);
+        Assert.Contains("otpfast_connections_refused_total{reason=\"headers_timeout\"} 1\n", await Metrics(app), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HeadersThatArriveInPiecesInTimeAreServedAndLaterRequestsOnTheConnectionAreNotTimed()
+    {
+        await using TestApp app = await TestApp.StartAsync(new() { ["RequestHeadersTimeoutSeconds"] = "2" }, sockets: true);
+        using Socket socket = await RawClient.ConnectAsync(app.Port);
+        string body = "{\"apiKey\":\"" + app.Key + "\"}";
+        string request = RawClient.PostHead(RawClient.RequestPath, body.Length) + body;
+
+        // Empty lines before a request, then the head a few bytes at a time, split inside "\r\n\r\n".
+        int end = request.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        foreach (string piece in new[] { "\r\n", request[..5], request[5..(end + 1)], request[(end + 1)..(end + 3)], request[(end + 3)..] })
+        {
+            await socket.SendAsync(piece);
+            await Task.Delay(150);
+        }
+
+        Assert.Contains("\"code\":200,", await socket.ReadAnswerAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
+
+        // Idle longer than RequestHeadersTimeoutSeconds between requests: keep-alive governs now.
+        await Task.Delay(2500);
+        await socket.SendAsync(request);
+        Assert.Contains("\"code\":200,", await socket.ReadAnswerAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
+        Assert.Contains("otpfast_connections_refused_total{reason=\"headers_timeout\"} 0\n", await Metrics(app), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AClientThatResetsItsConnectionBeforeItsHeadIsCompleteLogsNothingAboveDebugAndIsNoTimeout()
+    {
+        await using TestApp app = await TestApp.StartAsync(new(TestApp.EveryLogLevel) { ["RequestHeadersTimeoutSeconds"] = "30" }, sockets: true);
+        int started = app.Logs.Count;
+        foreach (string sent in new[] { "", "POST /v4/requestOneTimeCode HTTP/1.1\r\n" })
+        {
+            using Socket socket = await RawClient.ConnectAsync(app.Port);
+            await socket.SendAsync(sent);
+            await Task.Delay(200);
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Close();
+        }
+
+        await app.Logs.WaitForEventAsync("ConnectionStop", 2, started, TimeSpan.FromSeconds(10));
+        app.Logs.AssertNothingAboveDebugSince(started);
+        Assert.Contains("otpfast_connections_refused_total{reason=\"headers_timeout\"} 0\n", await Metrics(app), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheConnectionOverMaxConnectionsPerClientIsClosedAtOnceWhileAnotherAddressIsServed()
+    {
+        await using TestApp app = await TestApp.StartAsync(
+            new(TestApp.EveryLogLevel) { ["MaxConnectionsPerClient"] = "3", ["RequestHeadersTimeoutSeconds"] = "30" }, sockets: true);
+        int started = app.Logs.Count;
+        var held = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                held.Add(await RawClient.ConnectAsync(app.Port, from: "127.0.0.2"));
+            }
+
+            // Held, not closed: the header timeout is 30 s.
+            foreach (Socket socket in held)
+            {
+                Assert.False((await socket.ReadUntilClosedAsync(TimeSpan.FromMilliseconds(300))).Closed);
+            }
+
+            var clock = Stopwatch.StartNew();
+            using Socket fourth = await RawClient.ConnectAsync(app.Port, from: "127.0.0.2");
+            var (received, closed) = await fourth.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+            Assert.True(closed, "the connection over the limit was still open after 10 s");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"closed only after {clock.Elapsed}");
+            Assert.Empty(received);
+
+            // HttpClient connects from 127.0.0.1: another client, served.
+            Assert.Equal(200, (await app.RequestAsync(new { apiKey = app.Key })).Code);
+            Assert.Contains("otpfast_connections_refused_total{reason=\"per_client_limit\"} 1\n", await Metrics(app), StringComparison.Ordinal);
+
+            // A closed connection gives its place back.
+            held[0].Dispose();
+            Assert.Equal(200, await RequestFromAsync(app, "127.0.0.2", TimeSpan.FromSeconds(5)));
+            app.Logs.AssertNothingAboveDebugSince(started); // refusals must not flood the log
+        }
+        finally
+        {
+            held.ForEach(s => s.Dispose());
+        }
+    }
+
+    private static Task<string> Metrics(TestApp app) => app.Client.GetStringAsync("/metrics");
+
+    /// <summary>Sends one request from <paramref name="from"/>, retrying while the server refuses the connection.</summary>
+    private static async Task<int> RequestFromAsync(TestApp app, string from, TimeSpan within)
+    {
+        string body = "{\"apiKey\":\"" + app.Key + "\"}";
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using Socket socket = await RawClient.ConnectAsync(app.Port, from);
+            try
+            {
+                await socket.SendAsync(RawClient.PostHead(RawClient.RequestPath, body.Length, close: true) + body);
+                var (received, _) = await socket.ReadUntilClosedAsync(TimeSpan.FromSeconds(2));
+                if (received.StartsWith("HTTP/1.1 200 ", StringComparison.Ordinal))
+                {
+                    return 200;
+                }
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown)
+            {
+                // Refused: the server closed it before it could send.
+            }
+
+            Assert.True(clock.Elapsed < within, $"no request from {from} was served within {within}");
+            await Task.Delay(100);
+        }
+    }
+}
