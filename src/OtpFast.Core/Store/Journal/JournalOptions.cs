@@ -15,6 +15,6 @@ public sealed class JournalOptions
     /// <summary>How long an answer waits for the disk before it gives up (and the client gets 503).</summary>
     public TimeSpan CommitTimeout { get; init; } = TimeSpan.FromMilliseconds(DefaultCommitTimeoutMilliseconds);
 
-    /// <summary>Journal bytes since the last snapshot after which a compaction writes a new one (or twice the last snapshot's size, when larger).</summary>
+    /// <summary>Journal bytes since the last snapshot after which a compaction writes a new one.</summary>
     public long CompactBytes { get; init; } = DefaultCompactBytes;
 }

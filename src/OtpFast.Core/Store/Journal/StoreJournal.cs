@@ -47,7 +47,6 @@ public sealed class StoreJournal : IDisposable
     private TaskCompletionSource<long>? _rotation;
     private Thread? _compaction;
     private long _noCompactionBefore;
-    private long _snapshotBytes;
     private int _stopAttempts;
     private long _syncs;
     private long _writeFailures;
@@ -72,8 +71,6 @@ public sealed class StoreJournal : IDisposable
         _events = events;
         _commitTimeoutTicks = (long)(options.CommitTimeout.TotalSeconds * Stopwatch.Frequency);
         _bytesSinceSnapshot = bytesSinceSnapshot;
-        var snapshot = new FileInfo(SnapshotFile.PathIn(dataDir));
-        _snapshotBytes = snapshot.Exists ? snapshot.Length : 0;
         _segmentFile = CreateSegment(segmentNumber);
         _segmentNumber = segmentNumber;
         _segmentLength = JournalSegment.HeaderSize;
@@ -161,7 +158,6 @@ public sealed class StoreJournal : IDisposable
         long first = Rotate();
         long pairs = StoreCheckpoint.Write(_dataDir, _store, first, out int deleted, out long deletedBytes);
         Interlocked.Add(ref _bytesSinceSnapshot, -deletedBytes);
-        Volatile.Write(ref _snapshotBytes, StoreSnapshot.HeaderSize + (pairs * StoreSnapshot.RecordSize) + StoreSnapshot.TrailerSize);
         Interlocked.Increment(ref _compactions);
         _events.Compacted(pairs, deleted, took.Elapsed);
     }
@@ -404,12 +400,7 @@ public sealed class StoreJournal : IDisposable
 
     private void StartCompactionIfDue()
     {
-        // Due at CompactBytes, or at twice the last snapshot when that is larger: a compaction
-        // writes the whole live set, so a large store with a small threshold would spend most of
-        // its disk and CPU rewriting pairs that did not change (amortised: at most half a byte of
-        // snapshot per byte of journal).
-        long due = Math.Max(_options.CompactBytes, 2 * Volatile.Read(ref _snapshotBytes));
-        if (_stopRequested || BytesSinceSnapshot < due || _compaction is { IsAlive: true }
+        if (_stopRequested || BytesSinceSnapshot < _options.CompactBytes || _compaction is { IsAlive: true }
             || Stopwatch.GetTimestamp() < Volatile.Read(ref _noCompactionBefore))
         {
             return;
