@@ -62,13 +62,22 @@ public class OtpTokenTests
         token.Format(bytes);
         token.Format(chars);
         _ = OtpToken.NewRandom();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+
+        // Three tries, the best counts: the runtime may charge this thread for work of its own
+        // now and then (seen once in CI), while formatting that allocated would do so every time.
+        long least = long.MaxValue;
+        for (int attempt = 0; attempt < 3 && least != 0; attempt++)
         {
-            OtpToken.NewRandom().Format(bytes);
-            token.Format(chars);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++)
+            {
+                OtpToken.NewRandom().Format(bytes);
+                token.Format(chars);
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        Assert.Equal(0, least);
     }
 }

