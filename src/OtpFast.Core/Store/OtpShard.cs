@@ -328,14 +328,8 @@ internal sealed class OtpShard : IExpiryHandler
         }
     }
 
-    void IExpiryHandler.OnExpired(int index)
-    {
-        // Already unlinked from the wheel by the wheel itself.
-        _byToken.Remove(index);
-        _byCreator.Remove(index);
-        _table.Free(index);
-        _store.ReleaseReservation();
-    }
+    // The wheel has already unlinked the entry (and cleared InWheel), so Remove skips that step.
+    void IExpiryHandler.OnExpired(int index) => Remove(index, releaseReservation: true);
 
     private void Remove(int index, bool releaseReservation)
     {

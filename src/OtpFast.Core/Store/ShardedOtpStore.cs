@@ -159,15 +159,6 @@ public sealed class ShardedOtpStore : IOtpStore
     /// <summary>The secret key of the tokenCreator digest: a snapshot must carry it so pairs can be found by creator again.</summary>
     internal ReadOnlySpan<byte> CreatorHashKey => _creatorHashKey;
 
-    internal void Export<TVisitor>(ref TVisitor visit)
-        where TVisitor : struct, IPairVisitor
-    {
-        foreach (OtpShard shard in _shards)
-        {
-            shard.Export(ref visit);
-        }
-    }
-
     /// <summary>Hands one shard's entries to <paramref name="visit"/> under that shard's lock.</summary>
     internal void ExportShard<TVisitor>(int shard, ref TVisitor visit)
         where TVisitor : struct, IPairVisitor => _shards[shard].Export(ref visit);

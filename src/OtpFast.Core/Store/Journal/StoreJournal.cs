@@ -231,7 +231,6 @@ public sealed class StoreJournal : IDisposable
                 StartCompactionIfDue();
             }
 
-            _waiters.Expire(Stopwatch.GetTimestamp());
             if (stopping && (written || StopGivesUp()))
             {
                 break;
@@ -258,8 +257,9 @@ public sealed class StoreJournal : IDisposable
         return true;
     }
 
-    // On a timer, beside the writer: a write or sync that hangs (a stalled device, a hard NFS
-    // mount) would otherwise hold every waiting answer and keep accepting changes.
+    // On a timer, beside the writer (the one place waiters time out): a write or sync that hangs
+    // (a stalled device, a hard NFS mount) would otherwise hold every waiting answer and keep
+    // accepting changes.
     private void Watch()
     {
         long now = Stopwatch.GetTimestamp();
@@ -299,19 +299,13 @@ public sealed class StoreJournal : IDisposable
                 Volatile.Write(ref _roundStartedAt, 0);
             }
 
-            if (_stalled)
-            {
-                _stalled = false;
-                _events.WriteRecovered(JournalSegment.PathOf(_dataDir, _segmentNumber));
-            }
-
             _segmentLength += _staging.Length;
             Interlocked.Increment(ref _syncs);
             Interlocked.Add(ref _bytesSinceSnapshot, _staging.Length);
             _staging.Clear();
-            if (_failing)
+            if (IsFailing)
             {
-                _failing = false;
+                _failing = _stalled = false;
                 _events.WriteRecovered(JournalSegment.PathOf(_dataDir, _segmentNumber));
             }
         }
@@ -354,6 +348,11 @@ public sealed class StoreJournal : IDisposable
             return;
         }
 
+        lock (_rotationLock)
+        {
+            _rotation = null;
+        }
+
         long next = _segmentNumber + 1;
         try
         {
@@ -362,20 +361,10 @@ public sealed class StoreJournal : IDisposable
             _segmentFile = created;
             Volatile.Write(ref _segmentNumber, next);
             _segmentLength = JournalSegment.HeaderSize;
-            lock (_rotationLock)
-            {
-                _rotation = null;
-            }
-
             rotation.TrySetResult(next);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            lock (_rotationLock)
-            {
-                _rotation = null;
-            }
-
             rotation.TrySetException(new IOException($"cannot start journal segment {next}: {IoProblem.Describe(e)}", e));
         }
     }
@@ -400,13 +389,10 @@ public sealed class StoreJournal : IDisposable
 
     private void StartCompactionIfDue()
     {
-        if (_stopRequested || BytesSinceSnapshot < _options.CompactBytes || _compaction is { IsAlive: true }
-            || Stopwatch.GetTimestamp() < Volatile.Read(ref _noCompactionBefore))
+        if (BytesSinceSnapshot >= _options.CompactBytes && Stopwatch.GetTimestamp() >= Volatile.Read(ref _noCompactionBefore))
         {
-            return;
+            CompactInBackgroundNow();
         }
-
-        CompactInBackgroundNow();
     }
 
     private void CompactInBackground()
