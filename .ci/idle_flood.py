@@ -205,6 +205,7 @@ def main():
     p.add_argument("--seconds", type=float, default=15.0, help="the held phase")
     p.add_argument("--quiet-seconds", type=float, default=15.0)
     p.add_argument("--pace-ms", type=float, default=2.0)
+    p.add_argument("--p99-limit", type=float, default=2.0, help="held p99 / quiet p99 must stay under this; 0 reports it without gating")
     p.add_argument("--per-client", type=int, default=256, help="the server's MaxConnectionsPerClient")
     p.add_argument("--headers-timeout", type=float, default=10.0, help="the server's RequestHeadersTimeoutSeconds")
     p.add_argument("--batch", type=int, default=500, help="flood: sockets opened between pauses")
@@ -259,8 +260,10 @@ def main():
     failures = []
     if all_errors:
         failures.append(f"the victim got {len(all_errors)} errors")
-    if not ratio < 2.0:
-        failures.append(f"p99 while the sockets are held is {ratio:.2f}x quiet (limit 2x)")
+    if args.p99_limit > 0 and not ratio < args.p99_limit:
+        failures.append(f"p99 while the sockets are held is {ratio:.2f}x quiet (limit {args.p99_limit:g}x)")
+    elif args.p99_limit <= 0:
+        print(f"idle-flood: REPORT (not gated): held p99 {ratio:.2f}x quiet")
     if opened < 10000:
         failures.append(f"only {opened} idle sockets were opened")
     if refused.get("per_client_limit", 0) < opened - args.per_client:
