@@ -2,10 +2,11 @@ using System.Numerics;
 
 namespace OtpFast.Core.Store;
 
-/// <summary>Told by the wheel that an entry's deadline has passed; it unlinks and frees the entry.</summary>
+/// <summary>Told by the wheel that an entry's deadline has passed (the wheel has unlinked it).</summary>
 internal interface IExpiryHandler
 {
-    void OnExpired(int index);
+    /// <param name="nowMs">The time the wheel is advancing to.</param>
+    void OnExpired(int index, long nowMs);
 }
 
 /// <summary>
@@ -135,7 +136,7 @@ internal sealed class ExpiryWheel
 
                 int index = _heads[due] - 1;
                 Remove(index);
-                handler.OnExpired(index);
+                handler.OnExpired(index, nowMs);
                 budget--;
             }
 

@@ -11,11 +11,17 @@ public enum IssueStatus : byte
     /// <summary>reCreate was false and a live pair already existed: it is returned unchanged.</summary>
     Existing,
 
-    /// <summary>The store holds its maximum number of pairs; nothing was stored or evicted.</summary>
+    /// <summary>The store holds its maximum number of live pairs (every tombstone already gave way); nothing was stored.</summary>
     Full,
 
     /// <summary>A new pair was asked for inside the resend cooldown of the previous one; nothing changed.</summary>
     CoolingDown,
+
+    /// <summary>
+    /// The account + tokenCreator sent MaxFailedVerifiesPerCreator wrong codes inside the window:
+    /// no new pair (a fresh set of guesses) until it passes; nothing changed.
+    /// </summary>
+    FailedVerifiesSpent,
 
     /// <summary>The journal cannot take the change now (the disk refuses writes); nothing changed.</summary>
     Unavailable,

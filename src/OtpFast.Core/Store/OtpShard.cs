@@ -16,7 +16,12 @@ internal sealed class OtpShard : IExpiryHandler
     private readonly PairIndex<TokenKey> _byToken;
     private readonly PairIndex<CreatorKey> _byCreator;
     private readonly ExpiryWheel _wheel;
+    private readonly TombstoneList _tombstones;
     private readonly ShardedOtpStore _store;
+    private readonly int _maxAttempts;
+    private readonly long _tombstoneMs;
+    private readonly int _cooldownTenths;
+    private readonly FailedVerifyBudget _budget;
 
     // Set once, before the server takes requests; null when durability is off.
     private JournalBuffer? _journal;
@@ -28,6 +33,11 @@ internal sealed class OtpShard : IExpiryHandler
         _byToken = new PairIndex<TokenKey>(_table);
         _byCreator = new PairIndex<CreatorKey>(_table);
         _wheel = new ExpiryWheel(_table, nowMs);
+        _tombstones = new TombstoneList(_table);
+        _maxAttempts = store.MaxVerifyAttempts;
+        _tombstoneMs = store.TombstoneMs;
+        _cooldownTenths = store.CooldownTenths;
+        _budget = store.Budget;
     }
 
     /// <summary>This shard's position; tokens it issues carry it in their lowest bits.</summary>
@@ -41,6 +51,18 @@ internal sealed class OtpShard : IExpiryHandler
             lock (_lock)
             {
                 return _table.Count;
+            }
+        }
+    }
+
+    /// <summary>Used, locked and expired entries kept to say why a verify fails (for tests and metrics).</summary>
+    public int TombstoneCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _tombstones.Count;
             }
         }
     }
@@ -61,8 +83,7 @@ internal sealed class OtpShard : IExpiryHandler
     /// The code and token are drawn only when a pair is created, so a repeated request
     /// (reCreate=false) costs one lookup; drawing them under the lock costs ~80 ns.
     /// </remarks>
-    /// <param name="cooldownTenths">Resend cooldown in tenths of a second; 0 = off.</param>
-    public IssueResult Issue(int accountId, UInt128 creator, CodeType codeType, int otpLength, long deadline, bool reCreate, long now, int cooldownTenths, Span<byte> otp)
+    public IssueResult Issue(int accountId, UInt128 creator, CodeType codeType, int otpLength, long deadline, bool reCreate, long now, Span<byte> otp)
     {
         ulong creatorLow = (ulong)creator;
         ulong creatorHigh = (ulong)(creator >> 64);
@@ -70,6 +91,7 @@ internal sealed class OtpShard : IExpiryHandler
         {
             int existing = _byCreator.Find(creatorLow, creatorHigh);
             bool replacesLive = false;
+            int nowTenths = (int)(now / 100);
             if (existing >= 0)
             {
                 ref PairEntry old = ref _table[existing];
@@ -81,7 +103,13 @@ internal sealed class OtpShard : IExpiryHandler
                     return new IssueResult(IssueStatus.Existing, TokenOf(ref old), length, ReadCommit());
                 }
 
-                if (cooldownTenths > 0 && (now / 100) - old.CreatedAt < cooldownTenths)
+                // A new pair would be a fresh set of guesses: not while this creator's budget is spent.
+                if (_budget.IsSpent(old, nowTenths))
+                {
+                    return new IssueResult(IssueStatus.FailedVerifiesSpent, default, 0, ReadCommit());
+                }
+
+                if (_cooldownTenths > 0 && nowTenths - old.CreatedAt < _cooldownTenths)
                 {
                     return new IssueResult(IssueStatus.CoolingDown, default, 0, ReadCommit());
                 }
@@ -94,10 +122,12 @@ internal sealed class OtpShard : IExpiryHandler
                 return new IssueResult(IssueStatus.Unavailable, default, 0);
             }
 
+            PairEntry carried = default;
             if (existing >= 0)
             {
                 // Replaced (or dead): only the newest pair of an account + tokenCreator verifies.
-                // Its place in MaxLivePairs passes to the new pair.
+                // Its place in MaxLivePairs and its failed-verify count pass to the new pair.
+                _budget.CarryOver(_table[existing], ref carried, nowTenths);
                 Remove(existing, releaseReservation: false);
             }
             else if (!_store.TryReserve())
@@ -123,7 +153,9 @@ internal sealed class OtpShard : IExpiryHandler
             entry.CreatorHigh = creatorHigh;
             entry.AccountId = accountId;
             entry.Deadline = deadline;
-            entry.CreatedAt = (int)(now / 100);
+            entry.CreatedAt = nowTenths;
+            entry.CreatorFailures = carried.CreatorFailures;
+            entry.CreatorFailuresSince = carried.CreatorFailuresSince;
             entry.OtpLength = (byte)otpLength;
             otp[..otpLength].CopyTo(entry.Otp);
             _byToken.Add(index);
@@ -136,7 +168,7 @@ internal sealed class OtpShard : IExpiryHandler
             long commit = 0;
             if (_journal is not null)
             {
-                long round = _journal.AppendIssued(entry, _store.ToWall(deadline), _store.ToWall(entry.CreatedAt * 100L));
+                long round = _journal.AppendIssued(entry, _store.ToWall(deadline), _store.ToWall(entry.CreatedAt * 100L), _store.ToWall(entry.CreatorFailuresSince * 100L));
                 commit = MustWait(replacesLive ? DurableChange.Replaced : DurableChange.Other) ? round : 0;
             }
 
@@ -144,7 +176,7 @@ internal sealed class OtpShard : IExpiryHandler
         }
     }
 
-    public VerifyResult Verify(int accountId, OtpToken token, ReadOnlySpan<byte> otp, Span<byte> matchedOtp, int maxAttempts, long tombstoneMs, long now)
+    public VerifyResult Verify(int accountId, OtpToken token, ReadOnlySpan<byte> otp, Span<byte> matchedOtp, long now)
     {
         lock (_lock)
         {
@@ -170,9 +202,16 @@ internal sealed class OtpShard : IExpiryHandler
                 return new VerifyResult(VerifyOutcome.Locked, 0, ReadCommit());
             }
 
-            if (now >= entry.Deadline)
+            if ((entry.Flags & PairFlags.Expired) != 0 || now >= entry.Deadline)
             {
                 return new VerifyResult(VerifyOutcome.Expired, 0, ReadCommit());
+            }
+
+            // Spent: nothing is compared, so an answer cannot leak whether this guess was right.
+            int nowTenths = (int)(now / 100);
+            if (_budget.IsSpent(entry, nowTenths))
+            {
+                return new VerifyResult(VerifyOutcome.Locked, 0, ReadCommit());
             }
 
             // Either answer below changes the pair: refuse before comparing if it cannot be recorded.
@@ -188,15 +227,20 @@ internal sealed class OtpShard : IExpiryHandler
             {
                 stored.CopyTo(matchedOtp);
                 entry.Flags |= PairFlags.Used;
-                KeepAsTombstone(index, tombstoneMs, now);
+                entry.CreatorFailures = 0;
+                Bury(index, now + _tombstoneMs);
                 return new VerifyResult(VerifyOutcome.Verified, length, RecordState(ref entry, DurableChange.ConsumedOrLocked));
             }
 
             DurableChange change = DurableChange.Other;
-            if (++entry.WrongAttempts >= maxAttempts)
+            if (_budget.CountFailure(ref entry, nowTenths))
+            {
+                _store.CountBudgetSpent();
+            }
+            if (++entry.WrongAttempts >= _maxAttempts)
             {
                 entry.Flags |= PairFlags.Locked;
-                KeepAsTombstone(index, tombstoneMs, now);
+                Bury(index, now + _tombstoneMs);
                 change = DurableChange.ConsumedOrLocked;
             }
 
@@ -222,7 +266,7 @@ internal sealed class OtpShard : IExpiryHandler
         }
     }
 
-    /// <summary>Applies a journaled Issued record: the pair replaces whatever its creator held, unless it has expired since.</summary>
+    /// <summary>Applies a journaled Issued record: the pair replaces whatever its creator held (as a tombstone if it has expired since).</summary>
     public ReplayEffect ReplayIssued(in PairEntry saved, long now)
     {
         lock (_lock)
@@ -239,17 +283,13 @@ internal sealed class OtpShard : IExpiryHandler
                 Remove(existing, releaseReservation: true);
             }
 
-            if (saved.Deadline <= now)
-            {
-                return ReplayEffect.Expired;
-            }
-
-            return Insert(saved) ? ReplayEffect.Applied : ReplayEffect.Refused;
+            return Insert(saved, now);
         }
     }
 
     /// <summary>Applies a journaled State record to the pair of <paramref name="token"/>, if the store still holds it.</summary>
-    public ReplayEffect ReplayState(UInt128 token, int wrongAttempts, PairFlags flags, long deadline, long now)
+    /// <param name="deadline">The pair's deadline, or for a dead pair the time its tombstone is reclaimed.</param>
+    public ReplayEffect ReplayState(UInt128 token, int wrongAttempts, PairFlags flags, long deadline, int creatorFailures, int creatorFailuresSince, long now)
     {
         lock (_lock)
         {
@@ -259,27 +299,41 @@ internal sealed class OtpShard : IExpiryHandler
                 return ReplayEffect.Ignored;
             }
 
-            if (deadline <= now)
+            PairEntry saved = _table[index];
+            saved.WrongAttempts = (ushort)Math.Min(wrongAttempts, ushort.MaxValue);
+            saved.Flags = (saved.Flags & ~PairFlags.Dead) | (flags & PairFlags.Dead);
+            saved.Deadline = deadline;
+            saved.CreatorFailures = (ushort)Math.Min(creatorFailures, ushort.MaxValue);
+            saved.CreatorFailuresSince = creatorFailuresSince;
+            Remove(index, releaseReservation: true);
+            return Insert(saved, now);
+        }
+    }
+
+    /// <summary>The time at which this shard's oldest tombstone is due to be reclaimed; <see cref="long.MaxValue"/> when it has none.</summary>
+    public long OldestTombstoneDue()
+    {
+        lock (_lock)
+        {
+            int oldest = _tombstones.Oldest;
+            return oldest < 0 ? long.MaxValue : _table[oldest].Deadline;
+        }
+    }
+
+    /// <summary>Reclaims this shard's oldest tombstone at once, freeing its place in MaxLivePairs.</summary>
+    /// <returns>False when the shard holds no tombstone.</returns>
+    public bool GiveWayOldestTombstone()
+    {
+        lock (_lock)
+        {
+            int oldest = _tombstones.Oldest;
+            if (oldest < 0)
             {
-                Remove(index, releaseReservation: true);
-                return ReplayEffect.Expired;
+                return false;
             }
 
-            ref PairEntry entry = ref _table[index];
-            entry.WrongAttempts = (ushort)Math.Min(wrongAttempts, ushort.MaxValue);
-            entry.Flags = (entry.Flags & ~(PairFlags.Used | PairFlags.Locked)) | flags;
-            if ((entry.Flags & PairFlags.InWheel) != 0)
-            {
-                _wheel.Remove(index);
-            }
-
-            entry.Deadline = deadline;
-            if (deadline != long.MaxValue)
-            {
-                _wheel.Insert(index);
-            }
-
-            return ReplayEffect.Applied;
+            Remove(oldest, releaseReservation: true);
+            return true;
         }
     }
 
@@ -319,23 +373,35 @@ internal sealed class OtpShard : IExpiryHandler
         }
     }
 
-    /// <summary>Puts back an entry read from a snapshot; false when the store is full.</summary>
-    public bool Restore(in PairEntry saved)
+    /// <summary>Puts back an entry read from a snapshot, as a tombstone if it expired meanwhile.</summary>
+    public ReplayEffect Restore(in PairEntry saved, long now)
     {
         lock (_lock)
         {
-            return Insert(saved);
+            return Insert(saved, now);
         }
     }
 
-    // The wheel has already unlinked the entry (and cleared InWheel), so Remove skips that step.
-    void IExpiryHandler.OnExpired(int index) => Remove(index, releaseReservation: true);
+    // The wheel has already unlinked the entry (and cleared InWheel). A live pair whose deadline
+    // passed becomes an expired tombstone; a tombstone whose time is up is reclaimed.
+    void IExpiryHandler.OnExpired(int index, long nowMs)
+    {
+        if (_table[index].IsDead || !BuryExpired(index, nowMs))
+        {
+            Remove(index, releaseReservation: true);
+        }
+    }
 
     private void Remove(int index, bool releaseReservation)
     {
         if ((_table[index].Flags & PairFlags.InWheel) != 0)
         {
             _wheel.Remove(index);
+        }
+
+        if (_table[index].IsDead)
+        {
+            _tombstones.Remove(index);
         }
 
         _byToken.Remove(index);
@@ -347,26 +413,77 @@ internal sealed class OtpShard : IExpiryHandler
         }
     }
 
-    private bool Insert(in PairEntry saved)
+    // A saved entry (snapshot or journal) whose times are already store milliseconds: a live pair
+    // past its deadline comes back as an expired tombstone, a tombstone past its time not at all.
+    private ReplayEffect Insert(in PairEntry saved, long now)
     {
+        bool dead = saved.IsDead;
+        if (dead ? saved.Deadline <= now : saved.Deadline <= now && ExpiredTombstoneDue(saved) <= now)
+        {
+            return ReplayEffect.Expired;
+        }
+
         if (!_store.TryReserve())
         {
-            return false;
+            return ReplayEffect.Refused;
         }
 
         int index = _table.Allocate();
         ref PairEntry entry = ref _table[index];
         entry = saved;
-        entry.Flags = (saved.Flags & (PairFlags.Used | PairFlags.Locked)) | PairFlags.Allocated;
+        entry.Flags = (saved.Flags & PairFlags.Dead) | PairFlags.Allocated;
         entry.WheelPrev = entry.WheelNext = entry.NextByToken = entry.NextByCreator = 0;
         _byToken.Add(index);
         _byCreator.Add(index);
-        if (entry.Deadline != long.MaxValue)
+        if (dead)
+        {
+            _tombstones.Append(index);
+            _wheel.Insert(index);
+        }
+        else if (entry.Deadline <= now)
+        {
+            BuryExpired(index, now);
+        }
+        else if (entry.Deadline != long.MaxValue)
         {
             _wheel.Insert(index);
         }
 
+        return ReplayEffect.Applied;
+    }
+
+    // Marks a live entry whose deadline has passed as expired and keeps it; false when even its
+    // tombstone is already due (the caller then reclaims it).
+    private bool BuryExpired(int index, long now)
+    {
+        ref PairEntry entry = ref _table[index];
+        long due = ExpiredTombstoneDue(entry);
+        if (due <= now)
+        {
+            return false;
+        }
+
+        entry.Flags |= PairFlags.Expired;
+        Bury(index, due);
         return true;
+    }
+
+    private long ExpiredTombstoneDue(in PairEntry entry) => entry.Deadline + _tombstoneMs;
+
+    // A used, locked or expired pair is kept until reclaimAt, so that a repeated verify can tell why
+    // it fails, and as long as its failed-verify count must hold; it leaves the store even when
+    // it had no expiry.
+    private void Bury(int index, long reclaimAt)
+    {
+        ref PairEntry entry = ref _table[index];
+        if ((entry.Flags & PairFlags.InWheel) != 0)
+        {
+            _wheel.Remove(index);
+        }
+
+        entry.Deadline = Math.Max(reclaimAt, _budget.KeepUntilMs(entry));
+        _wheel.Insert(index);
+        _tombstones.Append(index);
     }
 
     private long RecordState(ref PairEntry entry, DurableChange change)
@@ -376,7 +493,7 @@ internal sealed class OtpShard : IExpiryHandler
             return 0;
         }
 
-        long round = _journal.AppendState(entry, _store.ToWall(entry.Deadline));
+        long round = _journal.AppendState(entry, _store.ToWall(entry.Deadline), _store.ToWall(entry.CreatorFailuresSince * 100L));
         return MustWait(change) ? round : 0;
     }
 
@@ -391,26 +508,6 @@ internal sealed class OtpShard : IExpiryHandler
     // In strict mode an answer that only read the shard still waits for the records it read
     // (a pair returned again, a "used" whose consume is still on its way to the disk).
     private long ReadCommit() => _journal is { Mode: DurabilityMode.Strict } journal ? journal.LastRound : 0;
-
-    // A consumed or locked pair stays briefly so that a repeat verify can tell why it fails;
-    // it must still leave the store even when it had no expiry.
-    private void KeepAsTombstone(int index, long tombstoneMs, long now)
-    {
-        ref PairEntry entry = ref _table[index];
-        long until = now + tombstoneMs;
-        if (until >= entry.Deadline)
-        {
-            return;
-        }
-
-        if ((entry.Flags & PairFlags.InWheel) != 0)
-        {
-            _wheel.Remove(index);
-        }
-
-        entry.Deadline = until;
-        _wheel.Insert(index);
-    }
 
     private static OtpToken TokenOf(ref PairEntry entry) => new(new UInt128(entry.TokenHigh, entry.TokenLow));
 

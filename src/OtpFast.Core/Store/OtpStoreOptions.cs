@@ -8,6 +8,10 @@ public sealed class OtpStoreOptions
 
     public const int DefaultMaxVerifyAttempts = 5;
 
+    public const int DefaultMaxFailedVerifiesPerCreator = 20;
+
+    public const int DefaultFailedVerifyWindowSeconds = 900;
+
     /// <summary>Longest expiry the store accepts: 10 years keeps every deadline inside the wheel's range.</summary>
     public const long MaxSupportedExpirySeconds = 10L * 366 * 24 * 3600;
 
@@ -17,12 +21,24 @@ public sealed class OtpStoreOptions
     /// <summary>Wrong codes after which a pair is locked.</summary>
     public int MaxVerifyAttempts { get; init; } = DefaultMaxVerifyAttempts;
 
+    /// <summary>
+    /// Wrong codes one account + tokenCreator may send across all its pairs within
+    /// <see cref="FailedVerifyWindow"/> (a new pair after each lock must not mean fresh guesses
+    /// forever); 0 turns this limit off. Once spent, its verifies answer locked and new pairs are refused.
+    /// </summary>
+    public int MaxFailedVerifiesPerCreator { get; init; } = DefaultMaxFailedVerifiesPerCreator;
+
+    /// <summary>The window of <see cref="MaxFailedVerifiesPerCreator"/>, from the first failure it counts.</summary>
+    public TimeSpan FailedVerifyWindow { get; init; } = TimeSpan.FromSeconds(DefaultFailedVerifyWindowSeconds);
+
     /// <summary>Number of shards, a power of two; 0 picks 16 per core (at least 16), capped at 256.</summary>
     public int ShardCount { get; init; }
 
     /// <summary>
-    /// How long a consumed or locked pair is kept (at most until its own deadline) so that a
-    /// repeated verify can say <c>used</c> or <c>locked</c> rather than <c>unknown</c>.
+    /// How long a consumed, locked or expired pair is kept (from the moment it was consumed or
+    /// locked, or its deadline) so that a late verify can say <c>used</c>, <c>locked</c> or
+    /// <c>expired</c> rather than <c>unknown</c>. Tombstones count towards
+    /// <see cref="MaxLivePairs"/> but the oldest give way when a new pair needs the room.
     /// </summary>
     public TimeSpan TombstoneLifetime { get; init; } = TimeSpan.FromMinutes(15);
 
@@ -40,6 +56,8 @@ public sealed class OtpStoreOptions
     {
         MaxLivePairs = MaxLivePairs,
         MaxVerifyAttempts = MaxVerifyAttempts,
+        MaxFailedVerifiesPerCreator = MaxFailedVerifiesPerCreator,
+        FailedVerifyWindow = FailedVerifyWindow,
         TombstoneLifetime = TombstoneLifetime,
         ResendCooldown = ResendCooldown,
         ShardCount = shardCount,

@@ -18,6 +18,10 @@ public sealed class ShardedOtpStore : IOtpStore
 {
     private const int MaxTokenCreatorBytes = 1024;
 
+    // A full store frees room by reclaiming tombstones; racing issuers may take the room first,
+    // so a request tries a few times before it answers Full.
+    private const int GiveWayTries = 4;
+
     private readonly OtpShard[] _shards;
     private readonly int _shardMask;
     private readonly SipHash128 _creatorHash;
@@ -26,12 +30,11 @@ public sealed class ShardedOtpStore : IOtpStore
     private readonly long _startTimestamp;
     private readonly double _msPerTimestampTick;
     private readonly long _maxLivePairs;
-    private readonly int _maxVerifyAttempts;
-    private readonly long _tombstoneMs;
-    private readonly int _cooldownTenths;
     private readonly long _wallAnchorMs;
     private StoreJournal? _journal;
     private long _live;
+    private long _tombstonesGivenWay;
+    private long _budgetsSpent;
 
     public ShardedOtpStore(OtpStoreOptions options, TimeProvider time)
     {
@@ -39,14 +42,20 @@ public sealed class ShardedOtpStore : IOtpStore
         ArgumentNullException.ThrowIfNull(time);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxLivePairs, 1, nameof(options.MaxLivePairs));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxVerifyAttempts, 1, nameof(options.MaxVerifyAttempts));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MaxVerifyAttempts, ushort.MaxValue, nameof(options.MaxVerifyAttempts));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxFailedVerifiesPerCreator, nameof(options.MaxFailedVerifiesPerCreator));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MaxFailedVerifiesPerCreator, ushort.MaxValue, nameof(options.MaxFailedVerifiesPerCreator));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.FailedVerifyWindow, TimeSpan.FromSeconds(1), nameof(options.FailedVerifyWindow));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.FailedVerifyWindow, TimeSpan.FromDays(30), nameof(options.FailedVerifyWindow));
         _time = time;
         _startTimestamp = time.GetTimestamp();
         _wallAnchorMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         _msPerTimestampTick = 1000.0 / time.TimestampFrequency;
         _maxLivePairs = options.MaxLivePairs;
-        _maxVerifyAttempts = options.MaxVerifyAttempts;
-        _tombstoneMs = (long)options.TombstoneLifetime.TotalMilliseconds;
-        _cooldownTenths = (int)Math.Ceiling(options.ResendCooldown.TotalMilliseconds / 100);
+        MaxVerifyAttempts = options.MaxVerifyAttempts;
+        TombstoneMs = (long)options.TombstoneLifetime.TotalMilliseconds;
+        CooldownTenths = (int)Math.Ceiling(options.ResendCooldown.TotalMilliseconds / 100);
+        Budget = new FailedVerifyBudget(options.MaxFailedVerifiesPerCreator, (int)Math.Ceiling(options.FailedVerifyWindow.TotalMilliseconds / 100));
 
         Span<byte> randomKey = stackalloc byte[16];
         SecureRandomPool.Fill(randomKey);
@@ -63,6 +72,35 @@ public sealed class ShardedOtpStore : IOtpStore
     }
 
     public long LiveCount => Volatile.Read(ref _live);
+
+    /// <summary>Used, locked and expired pairs kept to say why a verify fails; counted shard by shard under each lock.</summary>
+    public long TombstoneCount
+    {
+        get
+        {
+            long total = 0;
+            foreach (OtpShard shard in _shards)
+            {
+                total += shard.TombstoneCount;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Tombstones reclaimed early to make room for a new pair in a full store.</summary>
+    public long TombstonesGivenWay => Volatile.Read(ref _tombstonesGivenWay);
+
+    /// <summary>Times an account + tokenCreator spent its failed-verify budget (each locks it out for the rest of its window).</summary>
+    public long FailedVerifyBudgetsSpent => Volatile.Read(ref _budgetsSpent);
+
+    internal int MaxVerifyAttempts { get; }
+
+    internal long TombstoneMs { get; }
+
+    internal int CooldownTenths { get; }
+
+    internal FailedVerifyBudget Budget { get; }
 
     public int ShardCount => _shards.Length;
 
@@ -90,13 +128,19 @@ public sealed class ShardedOtpStore : IOtpStore
         OtpShard shard = _shards[(int)(ulong)creator & _shardMask];
         long now = NowMs;
         long deadline = expirySeconds == 0 ? long.MaxValue : now + (expirySeconds * 1000L);
-        return shard.Issue(accountId, creator, codeType, codeLength, deadline, reCreate, now, _cooldownTenths, otp);
+        IssueResult result = shard.Issue(accountId, creator, codeType, codeLength, deadline, reCreate, now, otp);
+        for (int tries = 0; result.Status == IssueStatus.Full && tries < GiveWayTries && GiveWayOldestTombstone(); tries++)
+        {
+            result = shard.Issue(accountId, creator, codeType, codeLength, deadline, reCreate, now, otp);
+        }
+
+        return result;
     }
 
     public VerifyResult Verify(int accountId, OtpToken token, ReadOnlySpan<byte> otp, Span<byte> matchedOtp)
     {
         OtpShard shard = _shards[(int)(ulong)token.Value & _shardMask];
-        return shard.Verify(accountId, token, otp, matchedOtp, _maxVerifyAttempts, _tombstoneMs, NowMs);
+        return shard.Verify(accountId, token, otp, matchedOtp, NowMs);
     }
 
     public ValueTask<bool> WaitForCommitAsync(long commit) =>
@@ -133,10 +177,16 @@ public sealed class ShardedOtpStore : IOtpStore
     }
 
     /// <summary>Applies a journaled new pair, its times already in store milliseconds.</summary>
-    internal ReplayEffect ReplayIssued(in PairEntry entry) => _shards[(int)entry.CreatorLow & _shardMask].ReplayIssued(entry, NowMs);
+    internal ReplayEffect ReplayIssued(in PairEntry entry)
+    {
+        OtpShard shard = _shards[(int)entry.CreatorLow & _shardMask];
+        ReplayEffect effect = shard.ReplayIssued(entry, NowMs);
+        return effect == ReplayEffect.Refused && GiveWayOldestTombstone() ? shard.ReplayIssued(entry, NowMs) : effect;
+    }
 
-    internal ReplayEffect ReplayState(UInt128 token, int wrongAttempts, PairFlags flags, long deadline) =>
-        _shards[(int)(ulong)token & _shardMask].ReplayState(token, wrongAttempts, flags, deadline, NowMs);
+    /// <param name="creatorFailuresSince">Store tenths of a second.</param>
+    internal ReplayEffect ReplayState(UInt128 token, int wrongAttempts, PairFlags flags, long deadline, int creatorFailures, int creatorFailuresSince) =>
+        _shards[(int)(ulong)token & _shardMask].ReplayState(token, wrongAttempts, flags, deadline, creatorFailures, creatorFailuresSince, NowMs);
 
     /// <summary>
     /// Reclaims expired pairs in every shard, at most <paramref name="budgetPerShard"/> per shard,
@@ -163,8 +213,13 @@ public sealed class ShardedOtpStore : IOtpStore
     internal void ExportShard<TVisitor>(int shard, ref TVisitor visit)
         where TVisitor : struct, IPairVisitor => _shards[shard].Export(ref visit);
 
-    /// <summary>Puts back a pair from a snapshot into the shard its creator digest names.</summary>
-    internal bool Restore(in PairEntry entry) => _shards[(int)entry.CreatorLow & _shardMask].Restore(entry);
+    /// <summary>Puts back a pair from a snapshot (times in store milliseconds) into the shard its creator digest names.</summary>
+    internal ReplayEffect Restore(in PairEntry entry)
+    {
+        OtpShard shard = _shards[(int)entry.CreatorLow & _shardMask];
+        ReplayEffect effect = shard.Restore(entry, NowMs);
+        return effect == ReplayEffect.Refused && GiveWayOldestTombstone() ? shard.Restore(entry, NowMs) : effect;
+    }
 
     /// <summary>Entries held across the shards, read shard by shard (for consistency checks).</summary>
     internal long CountEntries()
@@ -201,6 +256,34 @@ public sealed class ShardedOtpStore : IOtpStore
     }
 
     internal void ReleaseReservation() => Interlocked.Decrement(ref _live);
+
+    internal void CountBudgetSpent() => Interlocked.Increment(ref _budgetsSpent);
+
+    // Tombstones only serve the reason of a failed verify: in a full store the oldest one (the
+    // earliest due across the shards; no two shard locks are ever held together) gives way.
+    // Only a full store pays for the walk over the shards.
+    private bool GiveWayOldestTombstone()
+    {
+        OtpShard? oldest = null;
+        long oldestDue = long.MaxValue;
+        foreach (OtpShard shard in _shards)
+        {
+            long due = shard.OldestTombstoneDue();
+            if (due < oldestDue)
+            {
+                oldestDue = due;
+                oldest = shard;
+            }
+        }
+
+        if (oldest is null || !oldest.GiveWayOldestTombstone())
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _tombstonesGivenWay);
+        return true;
+    }
 
     /// <summary>A random token whose lowest bits name <paramref name="shard"/>.</summary>
     internal OtpToken NewTokenFor(OtpShard shard)

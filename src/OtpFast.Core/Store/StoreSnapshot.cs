@@ -10,19 +10,23 @@ namespace OtpFast.Core.Store;
 /// <remarks>
 /// Layout, little-endian: a 56-byte header (magic "OTPFSNP1", version, shard count, the
 /// tokenCreator digest key, the wall-clock time of writing in Unix ms, the entry count, and the
-/// first journal segment the snapshot does not cover), 64 bytes per pair (wrong attempts in
-/// bytes 45 and 47, low byte first; the last 4 hold the pair's age for the resend cooldown), then an XxHash64 over the header and the hash of all
-/// pairs. Deadlines are stored as time remaining when written; on load the wall-clock time that
-/// passed is taken off and what expired meanwhile is dropped. Monotonic clocks do not survive a
-/// restart; the wall clock does. Version 1 (48-byte header, no journal) still loads.
+/// first journal segment the snapshot does not cover), 72 bytes per pair (wrong attempts in
+/// bytes 45 and 47, low byte first; bytes 60-63 the pair's age for the resend cooldown; 64-65 the
+/// creator's failed verifies and 68-71 the age of the first of them), then an XxHash64 over the
+/// header and the hash of all pairs. Deadlines (for a tombstone: the time it is reclaimed) are
+/// stored as time remaining when written; on load the wall-clock time that passed is taken off:
+/// a pair that expired meanwhile comes back as an expired tombstone, a tombstone whose time is up
+/// is dropped. Monotonic clocks do not survive a restart; the wall clock does. Versions 1
+/// (48-byte header, no journal) and 2 (64-byte pairs, no failure count) still load.
 /// </remarks>
 public static class StoreSnapshot
 {
     public const int HeaderSize = 56;
-    public const int RecordSize = 64;
+    public const int RecordSize = 72;
     public const int TrailerSize = 8;
-    private const int Version = 2;
+    private const int Version = 3;
     private const int Version1HeaderSize = 48;
+    private const int Version2RecordSize = 64;
     private static ReadOnlySpan<byte> Magic => "OTPFSNP1"u8;
 
     /// <summary>Writes every pair of <paramref name="store"/>; returns how many.</summary>
@@ -107,15 +111,16 @@ public static class StoreSnapshot
             return "header values out of range";
         }
 
-        long expectedLength = headerSize + (count * RecordSize) + TrailerSize;
+        int recordSize = RecordSizeOf(header);
+        long expectedLength = headerSize + (count * recordSize) + TrailerSize;
         if (source.CanSeek && source.Length != expectedLength)
         {
             return $"length {source.Length} bytes, expected {expectedLength} for {count} pairs (truncated or extended)";
         }
 
         var records = new XxHash64();
-        byte[] buffer = new byte[RecordSize * 1024];
-        long remaining = count * RecordSize;
+        byte[] buffer = new byte[recordSize * 1024];
+        long remaining = count * recordSize;
         while (remaining > 0)
         {
             int read = source.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
@@ -165,35 +170,27 @@ public static class StoreSnapshot
         long loaded = 0;
         long expired = 0;
         long refused = 0;
-        byte[] record = new byte[RecordSize];
+        byte[] record = new byte[RecordSizeOf(header)];
         for (long i = 0; i < count; i++)
         {
             source.ReadExactly(record);
-            PairEntry entry = ReadRecord(record, out long remainingMs, out uint ageTenths);
-            entry.CreatedAt = (int)Math.Max(int.MinValue, (now / 100) - ageTenths);
-            if (remainingMs >= 0)
+            PairEntry entry = ReadRecord(record, out long remainingMs, out uint ageTenths, out int failuresAgeTenths);
+            // Ages were taken when the snapshot was written: the time stopped counts too.
+            long nowTenths = (now - elapsedMs) / 100;
+            entry.CreatedAt = (int)Math.Max(int.MinValue, nowTenths - ageTenths);
+            entry.CreatorFailuresSince = (int)Math.Clamp(nowTenths - failuresAgeTenths, int.MinValue, int.MaxValue);
+            entry.Deadline = remainingMs >= 0 ? now + remainingMs - elapsedMs : long.MaxValue;
+            switch (store.Restore(entry))
             {
-                remainingMs -= elapsedMs;
-                if (remainingMs <= 0)
-                {
+                case Journal.ReplayEffect.Applied:
+                    loaded++;
+                    break;
+                case Journal.ReplayEffect.Refused:
+                    refused++;
+                    break;
+                default:
                     expired++;
-                    continue;
-                }
-
-                entry.Deadline = now + remainingMs;
-            }
-            else
-            {
-                entry.Deadline = long.MaxValue;
-            }
-
-            if (store.Restore(entry))
-            {
-                loaded++;
-            }
-            else
-            {
-                refused++;
+                    break;
             }
         }
 
@@ -209,15 +206,18 @@ public static class StoreSnapshot
         return XxHash64.HashToUInt64(input[..(header.Length + 8)]);
     }
 
+    private static int RecordSizeOf(ReadOnlySpan<byte> header) =>
+        BinaryPrimitives.ReadInt32LittleEndian(header[8..]) == Version ? RecordSize : Version2RecordSize;
+
     // 0 for a version this build does not read.
     private static int HeaderSizeOf(ReadOnlySpan<byte> header) => BinaryPrimitives.ReadInt32LittleEndian(header[8..]) switch
     {
         1 => Version1HeaderSize,
-        Version => HeaderSize,
+        2 or Version => HeaderSize,
         _ => 0,
     };
 
-    private static PairEntry ReadRecord(ReadOnlySpan<byte> r, out long remainingMs, out uint ageTenths)
+    private static PairEntry ReadRecord(ReadOnlySpan<byte> r, out long remainingMs, out uint ageTenths, out int failuresAgeTenths)
     {
         var entry = new PairEntry
         {
@@ -228,11 +228,18 @@ public static class StoreSnapshot
             AccountId = BinaryPrimitives.ReadInt32LittleEndian(r[40..]),
             OtpLength = Math.Min(r[44], (byte)Codes.CodeAlphabet.MaxLength),
             WrongAttempts = (ushort)(r[45] | (r[47] << 8)),
-            Flags = (PairFlags)r[46],
+            Flags = (PairFlags)r[46] & PairFlags.Dead,
         };
         remainingMs = BinaryPrimitives.ReadInt64LittleEndian(r[32..]);
         ageTenths = BinaryPrimitives.ReadUInt32LittleEndian(r[60..]);
         r.Slice(48, Codes.CodeAlphabet.MaxLength).CopyTo(entry.Otp);
+        failuresAgeTenths = 0;
+        if (r.Length >= RecordSize)
+        {
+            entry.CreatorFailures = BinaryPrimitives.ReadUInt16LittleEndian(r[64..]);
+            failuresAgeTenths = BinaryPrimitives.ReadInt32LittleEndian(r[68..]);
+        }
+
         return entry;
     }
 
@@ -277,10 +284,18 @@ public static class StoreSnapshot
             r[44] = entry.OtpLength;
             r[45] = (byte)entry.WrongAttempts;
             r[47] = (byte)(entry.WrongAttempts >> 8);
-            r[46] = (byte)(entry.Flags & (PairFlags.Used | PairFlags.Locked));
-            ReadOnlySpan<byte> otp = entry.Otp;
-            otp.CopyTo(r[48..]);
+            r[46] = (byte)(entry.Flags & PairFlags.Dead);
+
+            // A tombstone's code bytes hold its links (its code was wiped): never written.
+            if (!entry.IsDead)
+            {
+                ReadOnlySpan<byte> otp = entry.Otp;
+                otp.CopyTo(r[48..]);
+            }
+
             BinaryPrimitives.WriteUInt32LittleEndian(r[60..], (uint)Math.Max(0, (_now / 100) - entry.CreatedAt));
+            BinaryPrimitives.WriteUInt16LittleEndian(r[64..], entry.CreatorFailures);
+            BinaryPrimitives.WriteInt32LittleEndian(r[68..], (int)Math.Clamp((_now / 100) - entry.CreatorFailuresSince, int.MinValue, int.MaxValue));
             _length += RecordSize;
             Written++;
         }

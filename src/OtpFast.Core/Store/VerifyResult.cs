@@ -18,7 +18,10 @@ public enum VerifyOutcome : byte
     /// <summary>The pair was already verified once.</summary>
     Used,
 
-    /// <summary>Too many wrong codes: the pair no longer verifies.</summary>
+    /// <summary>
+    /// Too many wrong codes: the pair no longer verifies; or the account + tokenCreator spent its
+    /// failed-verify budget, and nothing was compared.
+    /// </summary>
     Locked,
 
     /// <summary>The journal cannot record the attempt now (the disk refuses writes); nothing was compared or changed.</summary>

@@ -324,7 +324,7 @@ internal sealed partial class OtpApi
             return Task.CompletedTask;
         }
 
-        if (issued.Status == IssueStatus.CoolingDown)
+        if (issued.Status is IssueStatus.CoolingDown or IssueStatus.FailedVerifiesSpent)
         {
             Fail(response, Call.Request, ApiCode.RateLimited);
             return Task.CompletedTask;

@@ -13,7 +13,7 @@ public class ExpiryWheelTests
     [InlineData(86_400)]
     [InlineData(2_592_000)]
     [InlineData(31_536_000)]
-    public void APairIsReclaimedAtItsDeadlineAtEveryWheelLevelAndNotBefore(int expirySeconds)
+    public void APairExpiresAtItsDeadlineAtEveryWheelLevelAndItsTombstoneIsReclaimedOnTime(int expirySeconds)
     {
         var f = new StoreFixture();
 
@@ -23,19 +23,27 @@ public class ExpiryWheelTests
         f.AdvanceAndReclaim(TimeSpan.FromSeconds(expirySeconds) - TimeSpan.FromMilliseconds(1));
         f.AssertConsistent(1);
         Assert.Equal(1, f.Store.CountWheelEntries());
+        Assert.Equal(0, f.Store.TombstoneCount);
 
-        f.AdvanceAndReclaim(TimeSpan.FromMilliseconds(1));
+        // At the deadline the wheel turns the pair into an expired tombstone, which answers
+        // "expired" (not "unknown") for the whole tombstone lifetime, then is reclaimed.
+        f.AdvanceAndReclaim(TimeSpan.FromMilliseconds(257));
+        Assert.Equal(1, f.Store.TombstoneCount);
         Assert.Equal(VerifyOutcome.Expired, f.Verify(1, token, otp));
-        f.AdvanceAndReclaim(TimeSpan.FromMilliseconds(256));
+        f.AdvanceAndReclaim(TimeSpan.FromMinutes(15) - TimeSpan.FromMilliseconds(300));
+        Assert.Equal(VerifyOutcome.Expired, f.Verify(1, token, otp));
+        f.AssertConsistent(1);
+        f.AdvanceAndReclaim(TimeSpan.FromMilliseconds(300 + 256));
         f.AssertConsistent(0);
         Assert.Equal(0, f.Store.CountWheelEntries());
+        Assert.Equal(0, f.Store.TombstoneCount);
         Assert.Equal(VerifyOutcome.Unknown, f.Verify(1, token, otp));
     }
 
     [Fact]
     public void PairsSpreadOverThirtyDaysAreEachReclaimedOnTime()
     {
-        var f = new StoreFixture(maxLivePairs: 100_000);
+        var f = new StoreFixture(tombstone: TimeSpan.Zero, maxLivePairs: 100_000);
         var random = new Random(42);
         var deadlines = new List<int>();
         for (int i = 0; i < 3000; i++)
@@ -64,7 +72,7 @@ public class ExpiryWheelTests
     [Fact]
     public void ClockValuesNearTheEndOfTimeStillExpire()
     {
-        var f = new StoreFixture(start: DateTimeOffset.MaxValue - TimeSpan.FromDays(40));
+        var f = new StoreFixture(tombstone: TimeSpan.Zero, start: DateTimeOffset.MaxValue - TimeSpan.FromDays(40));
         var (_, token, otp) = f.Issue(1, "a", 2_592_000);
         f.AdvanceAndReclaim(TimeSpan.FromDays(29));
         Assert.Equal(VerifyOutcome.Verified, f.Verify(1, token, otp));
@@ -76,7 +84,7 @@ public class ExpiryWheelTests
     [Fact]
     public void CancellingPairsWhileAnAdvanceIsHalfDoneKeepsEverythingConsistent()
     {
-        var f = new StoreFixture(maxLivePairs: 10_000, shards: 1);
+        var f = new StoreFixture(tombstone: TimeSpan.Zero, maxLivePairs: 10_000, shards: 1);
         var pairs = Enumerable.Range(0, 2000).Select(i => f.Issue(1, $"u{i}", 100)).ToList();
         f.Time.Advance(TimeSpan.FromSeconds(101));
 
@@ -104,7 +112,7 @@ public class ExpiryWheelTests
     [Fact]
     public void ReCreatingAnExpiringPairMovesItsDeadline()
     {
-        var f = new StoreFixture();
+        var f = new StoreFixture(tombstone: TimeSpan.Zero);
         f.Issue(1, "a", 10);
         f.AdvanceAndReclaim(TimeSpan.FromSeconds(9.9));
         var (_, token, otp) = f.Issue(1, "a", 10, reCreate: true);
@@ -118,7 +126,7 @@ public class ExpiryWheelTests
     [Fact]
     public void AnAdvanceDoesNoMoreWorkThanItsBudget()
     {
-        var f = new StoreFixture(maxLivePairs: 10_000, shards: 1);
+        var f = new StoreFixture(tombstone: TimeSpan.Zero, maxLivePairs: 10_000, shards: 1);
         for (int i = 0; i < 1000; i++)
         {
             f.Issue(1, $"u{i}", 5);
@@ -142,7 +150,7 @@ public class ExpiryWheelTests
     public void TheHeartbeatThreadReclaimsWithoutBeingAsked()
     {
         var time = TimeProvider.System;
-        var store = new ShardedOtpStore(new OtpStoreOptions { ShardCount = 4 }, time);
+        var store = new ShardedOtpStore(new OtpStoreOptions { ShardCount = 4, TombstoneLifetime = TimeSpan.Zero }, time);
         using var heartbeat = new ExpiryHeartbeat(TimeSpan.FromMilliseconds(20));
         heartbeat.Register(store);
         byte[] otp = new byte[12];

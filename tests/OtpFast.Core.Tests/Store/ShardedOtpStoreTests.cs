@@ -147,7 +147,7 @@ public class ShardedOtpStoreTests
     }
 
     [Fact]
-    public void AFullStoreRefusesAndEvictsNothing()
+    public void AFullStoreNeverEvictsALivePairButItsTombstonesGiveWayOldestFirst()
     {
         var f = new StoreFixture(maxLivePairs: 3);
         var pairs = new[] { f.Issue(1, "a"), f.Issue(1, "b"), f.Issue(1, "c", expirySeconds: 10) };
@@ -158,11 +158,29 @@ public class ShardedOtpStoreTests
         // A replacement frees its predecessor's place first, so it still succeeds.
         var replaced = f.Issue(1, "a", reCreate: true);
         Assert.Equal(IssueStatus.Created, replaced.Status);
-        Assert.Equal(VerifyOutcome.Verified, f.Verify(1, pairs[1].Token, pairs[1].Otp));
 
+        // b is used and c expires: both are tombstones now, b the older one.
+        Assert.Equal(VerifyOutcome.Verified, f.Verify(1, pairs[1].Token, pairs[1].Otp));
         f.AdvanceAndReclaim(TimeSpan.FromSeconds(11));
-        f.AssertConsistent(2);
-        Assert.Equal(IssueStatus.Created, f.Issue(1, "d").Status);
+        f.AssertConsistent(3);
+        Assert.Equal(2, f.Store.TombstoneCount);
+        Assert.Equal(VerifyOutcome.Used, f.Verify(1, pairs[1].Token, pairs[1].Otp));
+        Assert.Equal(VerifyOutcome.Expired, f.Verify(1, pairs[2].Token, pairs[2].Otp));
+
+        var d = f.Issue(1, "d");
+        Assert.Equal(IssueStatus.Created, d.Status);
+        Assert.Equal(VerifyOutcome.Unknown, f.Verify(1, pairs[1].Token, pairs[1].Otp));
+        Assert.Equal(VerifyOutcome.Expired, f.Verify(1, pairs[2].Token, pairs[2].Otp));
+
+        Assert.Equal(IssueStatus.Created, f.Issue(1, "e").Status);
+        Assert.Equal(VerifyOutcome.Unknown, f.Verify(1, pairs[2].Token, pairs[2].Otp));
+        Assert.Equal(2, f.Store.TombstonesGivenWay);
+        Assert.Equal(0, f.Store.TombstoneCount);
+
+        // Only live pairs now: nothing gives way, and the live ones still verify.
+        Assert.Equal(IssueStatus.Full, f.Issue(1, "f").Status);
+        f.AssertConsistent(3);
+        Assert.Equal(VerifyOutcome.Verified, f.Verify(1, d.Token, d.Otp));
     }
 
     [Fact]

@@ -70,7 +70,7 @@ public sealed class SnapshotTests : IDisposable
     }
 
     [Fact]
-    public void PairsThatExpiredWhileStoppedAreDroppedAndTheRestKeepTheirRemainingTime()
+    public void PairsThatExpiredWhileStoppedComeBackAsExpiredTombstonesUntilTheirTimeIsUpAndTheRestKeepTheirRemainingTime()
     {
         var f = new StoreFixture();
         var shortLived = f.Issue(1, "short", 60);
@@ -79,10 +79,18 @@ public sealed class SnapshotTests : IDisposable
         f.Time.Advance(TimeSpan.FromSeconds(120));
 
         var g = new StoreFixture(Recover(new OtpStoreOptions(), f.Time, out SnapshotOutcome outcome), f.Time);
-        Assert.Equal(new SnapshotLoad(1, 1, 0), outcome.Load);
-        Assert.Equal(VerifyOutcome.Unknown, g.Verify(1, shortLived.Token, shortLived.Otp));
+        Assert.Equal(new SnapshotLoad(2, 0, 0), outcome.Load);
+        Assert.Equal(1, g.Store.TombstoneCount);
+        Assert.Equal(VerifyOutcome.Expired, g.Verify(1, shortLived.Token, shortLived.Otp));
         f.Time.Advance(TimeSpan.FromSeconds(479));
         Assert.Equal(VerifyOutcome.Verified, g.Verify(1, longLived.Token, longLived.Otp));
+
+        // 1,000 s after the snapshot: short's tombstone (60 s + 15 min) is gone, long's (600 s + 15 min) is not.
+        f.Time.Advance(TimeSpan.FromSeconds(401));
+        var h = new StoreFixture(Recover(new OtpStoreOptions(), f.Time, out outcome), f.Time);
+        Assert.Equal(new SnapshotLoad(1, 1, 0), outcome.Load);
+        Assert.Equal(VerifyOutcome.Unknown, h.Verify(1, shortLived.Token, shortLived.Otp));
+        Assert.Equal(VerifyOutcome.Expired, h.Verify(1, longLived.Token, longLived.Otp));
     }
 
     [Theory]

@@ -9,12 +9,21 @@ namespace OtpFast.Core.Tests.Store;
 /// <summary>A store on a fake clock, with string-friendly helpers.</summary>
 internal sealed class StoreFixture
 {
-    public StoreFixture(long maxLivePairs = 1000, int maxAttempts = 5, int shards = 4, DateTimeOffset? start = null)
+    /// <param name="maxFailedPerCreator">The creator's failed-verify budget; 0 turns it off.</param>
+    /// <param name="tombstone">How long used, locked and expired pairs are kept; null = the default 15 minutes.</param>
+    public StoreFixture(long maxLivePairs = 1000, int maxAttempts = 5, int shards = 4, DateTimeOffset? start = null, int maxFailedPerCreator = OtpStoreOptions.DefaultMaxFailedVerifiesPerCreator, TimeSpan? tombstone = null, TimeSpan? failedVerifyWindow = null)
     {
         Time = start is { } s ? new FakeTimeProvider(s) : new FakeTimeProvider();
-        Store = new ShardedOtpStore(
-            new OtpStoreOptions { MaxLivePairs = maxLivePairs, MaxVerifyAttempts = maxAttempts, ShardCount = shards },
-            Time);
+        Options = new OtpStoreOptions
+        {
+            MaxLivePairs = maxLivePairs,
+            MaxVerifyAttempts = maxAttempts,
+            ShardCount = shards,
+            MaxFailedVerifiesPerCreator = maxFailedPerCreator,
+            TombstoneLifetime = tombstone ?? TimeSpan.FromMinutes(15),
+            FailedVerifyWindow = failedVerifyWindow ?? TimeSpan.FromSeconds(OtpStoreOptions.DefaultFailedVerifyWindowSeconds),
+        };
+        Store = new ShardedOtpStore(Options, Time);
     }
 
     /// <summary>The same helpers over an existing store (one restored from a snapshot).</summary>
@@ -22,7 +31,11 @@ internal sealed class StoreFixture
     {
         Store = store;
         Time = time;
+        Options = new OtpStoreOptions();
     }
+
+    /// <summary>The options the store was made with (defaults for a store handed in).</summary>
+    public OtpStoreOptions Options { get; }
 
     public FakeTimeProvider Time { get; }
 

@@ -33,15 +33,15 @@ internal sealed class JournalBuffer
     /// <summary>False while the disk refuses writes or the backlog is full: the change must be refused, not made.</summary>
     public bool CanAppend => !_journal.IsFailing && _length + JournalRecord.MaxSize <= MaxBytes;
 
-    public long AppendIssued(in PairEntry entry, long deadlineWall, long createdWall)
+    public long AppendIssued(in PairEntry entry, long deadlineWall, long createdWall, long failuresSinceWall)
     {
-        Appended(JournalRecord.WriteIssued(Reserve(JournalRecord.IssuedSize), entry, deadlineWall, createdWall));
+        Appended(JournalRecord.WriteIssued(Reserve(JournalRecord.IssuedSize), entry, deadlineWall, createdWall, failuresSinceWall));
         return LastRound = Round;
     }
 
-    public long AppendState(in PairEntry entry, long deadlineWall)
+    public long AppendState(in PairEntry entry, long deadlineWall, long failuresSinceWall)
     {
-        Appended(JournalRecord.WriteState(Reserve(JournalRecord.StateSize), entry, deadlineWall));
+        Appended(JournalRecord.WriteState(Reserve(JournalRecord.StateSize), entry, deadlineWall, failuresSinceWall));
         return LastRound = Round;
     }
 

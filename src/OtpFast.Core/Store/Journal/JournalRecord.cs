@@ -9,7 +9,7 @@ internal enum JournalRecordType : byte
     /// <summary>A new pair; it replaces any pair the same account + tokenCreator held.</summary>
     Issued = 1,
 
-    /// <summary>A pair's wrong attempts, used/locked flags and deadline, as absolute values.</summary>
+    /// <summary>A pair's wrong attempts, used/locked flags, deadline and creator failures, as absolute values.</summary>
     State = 2,
 }
 
@@ -21,18 +21,22 @@ internal enum JournalRecordType : byte
 /// deadline as they now are), never deltas, so replaying a record twice, or a run of records
 /// over a snapshot that already holds their effect, leaves the same store. Times are wall-clock
 /// Unix milliseconds (<see cref="long.MaxValue"/> = never): the monotonic clock does not survive a restart.
+/// The payload length tells a record's layout: the first layouts (without the creator's failed-verify
+/// count, which was added after them) are still read, with a count of 0.
 /// </remarks>
 internal static class JournalRecord
 {
     public const int FrameOverhead = 2 + 4;
-    public const int IssuedPayload = 16 + 16 + 4 + 8 + 8 + 1 + 12;
-    public const int StatePayload = 16 + 2 + 1 + 8;
+    public const int IssuedPayloadWithoutFailures = 16 + 16 + 4 + 8 + 8 + 1 + 12;
+    public const int StatePayloadWithoutFailures = 16 + 2 + 1 + 8;
+    public const int IssuedPayload = IssuedPayloadWithoutFailures + 2 + 8;
+    public const int StatePayload = StatePayloadWithoutFailures + 2 + 8;
     public const int IssuedSize = FrameOverhead + IssuedPayload;
     public const int StateSize = FrameOverhead + StatePayload;
     public const int MaxSize = IssuedSize;
 
     /// <summary>Writes an Issued record for <paramref name="entry"/>; returns its size.</summary>
-    public static int WriteIssued(Span<byte> destination, in PairEntry entry, long deadlineWall, long createdWall)
+    public static int WriteIssued(Span<byte> destination, in PairEntry entry, long deadlineWall, long createdWall, long failuresSinceWall)
     {
         Span<byte> r = destination[..IssuedSize];
         r[0] = (byte)JournalRecordType.Issued;
@@ -48,12 +52,13 @@ internal static class JournalRecord
         p[52] = entry.OtpLength;
         ReadOnlySpan<byte> otp = entry.Otp;
         otp.CopyTo(p[53..]);
+        WriteFailures(p[IssuedPayloadWithoutFailures..], entry, failuresSinceWall);
         Seal(r);
         return IssuedSize;
     }
 
     /// <summary>Writes a State record for <paramref name="entry"/> as it now is; returns its size.</summary>
-    public static int WriteState(Span<byte> destination, in PairEntry entry, long deadlineWall)
+    public static int WriteState(Span<byte> destination, in PairEntry entry, long deadlineWall, long failuresSinceWall)
     {
         Span<byte> r = destination[..StateSize];
         r[0] = (byte)JournalRecordType.State;
@@ -62,8 +67,9 @@ internal static class JournalRecord
         BinaryPrimitives.WriteUInt64LittleEndian(p, entry.TokenLow);
         BinaryPrimitives.WriteUInt64LittleEndian(p[8..], entry.TokenHigh);
         BinaryPrimitives.WriteUInt16LittleEndian(p[16..], entry.WrongAttempts);
-        p[18] = (byte)(entry.Flags & (PairFlags.Used | PairFlags.Locked));
+        p[18] = (byte)(entry.Flags & PairFlags.Dead);
         BinaryPrimitives.WriteInt64LittleEndian(p[19..], deadlineWall);
+        WriteFailures(p[StatePayloadWithoutFailures..], entry, failuresSinceWall);
         Seal(r);
         return StateSize;
     }
@@ -80,13 +86,14 @@ internal static class JournalRecord
         }
 
         type = (JournalRecordType)source[0];
-        int expected = type switch
+        int expected = source[1];
+        bool known = type switch
         {
-            JournalRecordType.Issued => IssuedPayload,
-            JournalRecordType.State => StatePayload,
-            _ => -1,
+            JournalRecordType.Issued => expected is IssuedPayload or IssuedPayloadWithoutFailures,
+            JournalRecordType.State => expected is StatePayload or StatePayloadWithoutFailures,
+            _ => false,
         };
-        if (expected < 0 || source[1] != expected)
+        if (!known)
         {
             return -1;
         }
@@ -107,7 +114,7 @@ internal static class JournalRecord
     }
 
     /// <summary>Decodes an Issued payload; times stay wall-clock.</summary>
-    public static PairEntry ReadIssued(ReadOnlySpan<byte> p, out long deadlineWall, out long createdWall)
+    public static PairEntry ReadIssued(ReadOnlySpan<byte> p, out long deadlineWall, out long createdWall, out long failuresSinceWall)
     {
         var entry = new PairEntry
         {
@@ -121,16 +128,37 @@ internal static class JournalRecord
         deadlineWall = BinaryPrimitives.ReadInt64LittleEndian(p[36..]);
         createdWall = BinaryPrimitives.ReadInt64LittleEndian(p[44..]);
         p.Slice(53, Codes.CodeAlphabet.MaxLength).CopyTo(entry.Otp);
+        entry.CreatorFailures = ReadFailures(p[IssuedPayloadWithoutFailures..], out failuresSinceWall);
         return entry;
     }
 
     /// <summary>Decodes a State payload.</summary>
-    public static UInt128 ReadState(ReadOnlySpan<byte> p, out int wrongAttempts, out PairFlags flags, out long deadlineWall)
+    public static UInt128 ReadState(ReadOnlySpan<byte> p, out int wrongAttempts, out PairFlags flags, out long deadlineWall, out int creatorFailures, out long failuresSinceWall)
     {
         wrongAttempts = BinaryPrimitives.ReadUInt16LittleEndian(p[16..]);
-        flags = (PairFlags)p[18] & (PairFlags.Used | PairFlags.Locked);
+        flags = (PairFlags)p[18] & PairFlags.Dead;
         deadlineWall = BinaryPrimitives.ReadInt64LittleEndian(p[19..]);
+        creatorFailures = ReadFailures(p[StatePayloadWithoutFailures..], out failuresSinceWall);
         return new UInt128(BinaryPrimitives.ReadUInt64LittleEndian(p[8..]), BinaryPrimitives.ReadUInt64LittleEndian(p));
+    }
+
+    private static void WriteFailures(Span<byte> p, in PairEntry entry, long sinceWall)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(p, entry.CreatorFailures);
+        BinaryPrimitives.WriteInt64LittleEndian(p[2..], sinceWall);
+    }
+
+    // Empty for a record of the first layout: no failures counted.
+    private static ushort ReadFailures(ReadOnlySpan<byte> p, out long sinceWall)
+    {
+        if (p.IsEmpty)
+        {
+            sinceWall = 0;
+            return 0;
+        }
+
+        sinceWall = BinaryPrimitives.ReadInt64LittleEndian(p[2..]);
+        return BinaryPrimitives.ReadUInt16LittleEndian(p);
     }
 
     private static void Seal(Span<byte> record) =>

@@ -116,15 +116,16 @@ internal static class JournalReplay
         ReplayEffect effect;
         if (type == JournalRecordType.Issued)
         {
-            PairEntry entry = JournalRecord.ReadIssued(payload, out long deadlineWall, out long createdWall);
+            PairEntry entry = JournalRecord.ReadIssued(payload, out long deadlineWall, out long createdWall, out long failuresSinceWall);
             entry.Deadline = store.FromWall(deadlineWall);
-            entry.CreatedAt = (int)Math.Clamp(store.FromWall(createdWall) / 100, int.MinValue, int.MaxValue);
+            entry.CreatedAt = StoreTenths(store, createdWall);
+            entry.CreatorFailuresSince = StoreTenths(store, failuresSinceWall);
             effect = store.ReplayIssued(entry);
         }
         else
         {
-            UInt128 token = JournalRecord.ReadState(payload, out int attempts, out PairFlags flags, out long deadlineWall);
-            effect = store.ReplayState(token, attempts, flags, store.FromWall(deadlineWall));
+            UInt128 token = JournalRecord.ReadState(payload, out int attempts, out PairFlags flags, out long deadlineWall, out int failures, out long failuresSinceWall);
+            effect = store.ReplayState(token, attempts, flags, store.FromWall(deadlineWall), failures, StoreTenths(store, failuresSinceWall));
         }
 
         if (effect == ReplayEffect.Refused)
@@ -132,6 +133,9 @@ internal static class JournalReplay
             report.Refused++;
         }
     }
+
+    private static int StoreTenths(ShardedOtpStore store, long wallMs) =>
+        (int)Math.Clamp(store.FromWall(wallMs) / 100, int.MinValue, int.MaxValue);
 
     /// <summary>A sliding view of a file, refilled in 1 MiB chunks as the reader moves forward.</summary>
     private sealed class Window(FileStream file, long length)

@@ -70,20 +70,32 @@ public sealed class JournalRecoveryTests
     }
 
     [Fact]
-    public void PairsThatExpiredWhileTheServerWasDownAreDroppedAndTheRestKeepTheirLifetime()
+    public void PairsThatExpiredWhileTheServerWasDownComeBackAsExpiredTombstonesAndTheRestKeepTheirLifetime()
     {
         using var j = new JournaledStore();
         var shortLived = j.Fixture.Issue(1, "short", expirySeconds: 10);
         var longLived = j.Fixture.Issue(1, "long", expirySeconds: 100);
+        var used = j.Fixture.Issue(1, "used", expirySeconds: 100);
+        Assert.Equal(VerifyOutcome.Verified, j.Fixture.Verify(1, used.Token, used.Otp));
         string image = j.CrashImage();
 
         j.Time.Advance(TimeSpan.FromSeconds(30));
         StoreFixture after = j.Recover(image);
-
-        Assert.Equal(1, after.Store.LiveCount);
-        Assert.Equal(VerifyOutcome.Unknown, after.Verify(1, shortLived.Token, shortLived.Otp));
+        Assert.Equal(3, after.Store.LiveCount);
+        Assert.Equal(2, after.Store.TombstoneCount);
+        Assert.Equal(VerifyOutcome.Expired, after.Verify(1, shortLived.Token, shortLived.Otp));
+        Assert.Equal(VerifyOutcome.Used, after.Verify(1, used.Token, used.Otp));
         j.Time.Advance(TimeSpan.FromSeconds(71));
         Assert.Equal(VerifyOutcome.Expired, after.Verify(1, longLived.Token, longLived.Otp));
+
+        // A crash longer than a tombstone's time drops it: 911 s is past the used pair's (0 s + 15 min)
+        // and the short one's (10 s + 15 min), not the long one's (100 s + 15 min).
+        j.Time.Advance(TimeSpan.FromSeconds(810));
+        StoreFixture late = j.Recover(image);
+        Assert.Equal(1, late.Store.LiveCount);
+        Assert.Equal(VerifyOutcome.Unknown, late.Verify(1, shortLived.Token, shortLived.Otp));
+        Assert.Equal(VerifyOutcome.Unknown, late.Verify(1, used.Token, used.Otp));
+        Assert.Equal(VerifyOutcome.Expired, late.Verify(1, longLived.Token, longLived.Otp));
     }
 
     [Fact]

@@ -14,9 +14,11 @@ internal sealed class JournaledStore : IDisposable, IJournalEvents
     private readonly List<string> _dirs = [];
     private readonly List<string> _events = [];
 
-    public JournaledStore(DurabilityMode mode = DurabilityMode.Relaxed, int shards = 4, int maxAttempts = 5, FakeTimeProvider? time = null, string? dir = null, TimeSpan? commitTimeout = null)
+    public JournaledStore(DurabilityMode mode = DurabilityMode.Relaxed, int shards = 4, int maxAttempts = 5, FakeTimeProvider? time = null, string? dir = null, TimeSpan? commitTimeout = null, int maxFailedPerCreator = OtpStoreOptions.DefaultMaxFailedVerifiesPerCreator, TimeSpan? tombstone = null)
     {
         Mode = mode;
+        MaxFailedPerCreator = maxFailedPerCreator;
+        Tombstone = tombstone ?? TimeSpan.FromMinutes(15);
         Shards = shards;
         MaxAttempts = maxAttempts;
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
@@ -32,6 +34,10 @@ internal sealed class JournaledStore : IDisposable, IJournalEvents
 
     public int MaxAttempts { get; }
 
+    public int MaxFailedPerCreator { get; }
+
+    public TimeSpan Tombstone { get; }
+
     public FakeTimeProvider Time { get; }
 
     public string Dir { get; }
@@ -43,7 +49,7 @@ internal sealed class JournaledStore : IDisposable, IJournalEvents
     public StoreFixture Fixture { get; }
 
 
-    public OtpStoreOptions Options => new() { ShardCount = Shards, MaxVerifyAttempts = MaxAttempts, MaxLivePairs = 1_000_000 };
+    public OtpStoreOptions Options => new() { ShardCount = Shards, MaxVerifyAttempts = MaxAttempts, MaxLivePairs = 1_000_000, MaxFailedVerifiesPerCreator = MaxFailedPerCreator, TombstoneLifetime = Tombstone };
 
     public void Sync() => Assert.True(TrySync(), "the journal could not sync");
 
