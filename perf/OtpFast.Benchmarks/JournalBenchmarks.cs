@@ -29,7 +29,7 @@ public class JournalBenchmarks : IJournalEvents
     [GlobalSetup]
     public void Setup()
     {
-        var options = new OtpStoreOptions { MaxVerifyAttempts = int.MaxValue, MaxLivePairs = Pairs * 2 };
+        var options = new OtpStoreOptions { MaxVerifyAttempts = ushort.MaxValue, MaxFailedVerifiesPerCreator = ushort.MaxValue, MaxLivePairs = Pairs * 2 };
         _plain = new ShardedOtpStore(options, TimeProvider.System);
         _journaled = new ShardedOtpStore(options, TimeProvider.System);
         _dir = Directory.CreateTempSubdirectory("otpfast-bench-journal-").FullName;

@@ -15,7 +15,9 @@ namespace OtpFast.Benchmarks;
 /// <remarks>
 /// Insert = a new pair replacing the live one of its tokenCreator (reCreate=true). Lookup =
 /// asking again with reCreate=false (returns the live pair). Verify = checking a wrong code
-/// (the attempt limit is raised so pairs stay live), constant-time compare included.
+/// (the attempt limit and the creator's failed-verify budget are raised to their maximum so
+/// pairs stay live and every failure is counted), constant-time compare included;
+/// StoreVerifyWithoutBudget is the same on a store with the budget off, to price it.
 /// The baseline does the same map work: replace = remove old + add new, lookup = TryGetValue,
 /// verify = TryGetValue + FixedTimeEquals.
 /// </remarks>
@@ -26,6 +28,8 @@ public class StoreBenchmarks
     private const int OpsPerInvoke = 20_000;
 
     private ShardedOtpStore _store = null!;
+    private ShardedOtpStore _storeWithoutBudget = null!;
+    private OtpToken[] _tokensWithoutBudget = null!;
     private byte[][] _creators = null!;
     private OtpToken[] _tokens = null!;
     private ConcurrentDictionary<UInt128, BaselinePair> _byToken = null!;
@@ -39,7 +43,9 @@ public class StoreBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _store = new ShardedOtpStore(new OtpStoreOptions { MaxVerifyAttempts = int.MaxValue, MaxLivePairs = Pairs * 2 }, TimeProvider.System);
+        _store = new ShardedOtpStore(new OtpStoreOptions { MaxVerifyAttempts = ushort.MaxValue, MaxFailedVerifiesPerCreator = ushort.MaxValue, MaxLivePairs = Pairs * 2 }, TimeProvider.System);
+        _storeWithoutBudget = new ShardedOtpStore(new OtpStoreOptions { MaxVerifyAttempts = ushort.MaxValue, MaxFailedVerifiesPerCreator = 0, MaxLivePairs = Pairs * 2 }, TimeProvider.System);
+        _tokensWithoutBudget = new OtpToken[Pairs];
         _creators = new byte[Pairs][];
         _creatorStrings = new string[Pairs];
         _tokens = new OtpToken[Pairs];
@@ -52,6 +58,7 @@ public class StoreBenchmarks
             _creatorStrings[i] = $"user{i}@example.com";
             _creators[i] = Encoding.UTF8.GetBytes(_creatorStrings[i]);
             _tokens[i] = _store.Issue(1, _creators[i], CodeType.Num, 6, 3600, false, otp).Token;
+            _tokensWithoutBudget[i] = _storeWithoutBudget.Issue(1, _creators[i], CodeType.Num, 6, 3600, false, otp).Token;
             UInt128 token = OtpToken.NewRandom().Value;
             _baselineTokens[i] = token;
             _byToken[token] = new BaselinePair(_creatorStrings[i], Encoding.ASCII.GetBytes("123456"));
@@ -110,6 +117,13 @@ public class StoreBenchmarks
     {
         Span<byte> matched = stackalloc byte[CodeAlphabet.MaxLength];
         b._store.Verify(1, b._tokens[i], "000000"u8, matched);
+    });
+
+    [Benchmark(OperationsPerInvoke = OpsPerInvoke)]
+    public void StoreVerifyWithoutBudget() => Run(static (b, i) =>
+    {
+        Span<byte> matched = stackalloc byte[CodeAlphabet.MaxLength];
+        b._storeWithoutBudget.Verify(1, b._tokensWithoutBudget[i], "000000"u8, matched);
     });
 
     private void Run(Action<StoreBenchmarks, int> op)

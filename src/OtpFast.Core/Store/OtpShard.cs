@@ -232,10 +232,12 @@ internal sealed class OtpShard : IExpiryHandler
                 return new VerifyResult(VerifyOutcome.Verified, length, RecordState(ref entry, DurableChange.ConsumedOrLocked));
             }
 
+            // Spending the creator's budget locks the creator out: in safe mode it waits for the disk like a lock.
             DurableChange change = DurableChange.Other;
             if (_budget.CountFailure(ref entry, nowTenths))
             {
                 _store.CountBudgetSpent();
+                change = DurableChange.ConsumedOrLocked;
             }
             if (++entry.WrongAttempts >= _maxAttempts)
             {

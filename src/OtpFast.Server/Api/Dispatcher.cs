@@ -44,7 +44,7 @@ internal sealed class Dispatcher
         {
             "/healthz" when isGet => Text(context, StatusCodes.Status200OK, "ok\n"),
             "/readyz" when isGet => Ready(context),
-            "/metrics" when isGet => Text(context, StatusCodes.Status200OK, _metrics.Render(_store.LiveCount, _accounts.Current.Accounts.Count, _store.Journal), "text/plain; version=0.0.4; charset=utf-8"),
+            "/metrics" when isGet => Text(context, StatusCodes.Status200OK, _metrics.Render(_store, _accounts.Current.Accounts.Count), "text/plain; version=0.0.4; charset=utf-8"),
             _ => NotFound(context),
         };
     }

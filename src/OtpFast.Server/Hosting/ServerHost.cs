@@ -90,6 +90,8 @@ internal static class ServerHost
                     MaxLivePairs = options.MaxLivePairs,
                     MaxVerifyAttempts = options.MaxVerifyAttempts,
                     ResendCooldown = TimeSpan.FromSeconds(options.ResendCooldownSeconds),
+                    MaxFailedVerifiesPerCreator = options.MaxFailedVerifiesPerCreator,
+                    FailedVerifyWindow = TimeSpan.FromSeconds(options.FailedVerifyWindowSeconds),
                 });
             sp.GetRequiredService<ExpiryHeartbeat>().Register(store);
             return store;

@@ -30,6 +30,8 @@ internal sealed class ServerOptions
         ["AccountsReloadMilliseconds"] = "500",
         ["DefaultAccountRatePerSecond"] = "1000",
         ["ResendCooldownSeconds"] = "0",
+        ["MaxFailedVerifiesPerCreator"] = OtpStoreOptions.DefaultMaxFailedVerifiesPerCreator.ToString(CultureInfo.InvariantCulture),
+        ["FailedVerifyWindowSeconds"] = OtpStoreOptions.DefaultFailedVerifyWindowSeconds.ToString(CultureInfo.InvariantCulture),
         ["MaxConnections"] = "10000",
         ["MaxConnectionsPerClient"] = DefaultMaxConnectionsPerClient.ToString(CultureInfo.InvariantCulture),
         ["KeepAliveSeconds"] = "60",
@@ -83,6 +85,11 @@ internal sealed class ServerOptions
     /// <summary>Least time between two new pairs of one account + tokenCreator; 0 = off.</summary>
     public required int ResendCooldownSeconds { get; init; }
 
+    /// <summary>Wrong codes one account + tokenCreator may send across its pairs per window; 0 = off.</summary>
+    public required int MaxFailedVerifiesPerCreator { get; init; }
+
+    public required int FailedVerifyWindowSeconds { get; init; }
+
     public required int MaxConnections { get; init; }
 
     /// <summary>Connections one remote address may hold at once; one more is closed at once.</summary>
@@ -133,6 +140,8 @@ internal sealed class ServerOptions
             AccountsReloadMilliseconds = (int)Number(config, "AccountsReloadMilliseconds", 50, 60_000),
             DefaultAccountRatePerSecond = (int)Number(config, "DefaultAccountRatePerSecond", 0, 10_000_000),
             ResendCooldownSeconds = (int)Number(config, "ResendCooldownSeconds", 0, 86_400),
+            MaxFailedVerifiesPerCreator = (int)Number(config, "MaxFailedVerifiesPerCreator", 0, 10_000),
+            FailedVerifyWindowSeconds = (int)Number(config, "FailedVerifyWindowSeconds", 1, 2_592_000),
             MaxConnections = (int)Number(config, "MaxConnections", 1, 1_000_000),
             MaxConnectionsPerClient = (int)Number(config, "MaxConnectionsPerClient", 1, 1_000_000),
             KeepAliveSeconds = (int)Number(config, "KeepAliveSeconds", 1, 3600),

@@ -22,9 +22,10 @@ internal sealed class ApiMetrics
 
     public void CountRefused(ConnectionRefusal reason) => Interlocked.Increment(ref _refusedConnections[(int)reason]);
 
-    /// <param name="journal">Null when durability is off.</param>
-    public string Render(long livePairs, int accounts, StoreJournal? journal)
+    public string Render(ShardedOtpStore store, int accounts)
     {
+        StoreJournal? journal = store.Journal;
+        long tombstones = store.TombstoneCount;
         var text = new StringBuilder(2048);
         text.Append("# HELP otpfast_answers_total API answers by endpoint and body code.\n");
         text.Append("# TYPE otpfast_answers_total counter\n");
@@ -48,8 +49,10 @@ internal sealed class ApiMetrics
         RefusedLine(text, "per_client_limit", ConnectionRefusal.PerClientLimit);
         RefusedLine(text, "headers_timeout", ConnectionRefusal.HeadersTimeout);
 
-        text.Append("# HELP otpfast_live_pairs Token-OTP pairs held by the store.\n# TYPE otpfast_live_pairs gauge\n");
-        text.Append(CultureInfo.InvariantCulture, $"otpfast_live_pairs {livePairs}\n");
+        Metric(text, "otpfast_live_pairs", "gauge", "Token-OTP pairs that can still verify (tombstones apart).", Math.Max(0, store.LiveCount - tombstones));
+        Metric(text, "otpfast_tombstones", "gauge", "Used, locked and expired pairs kept to answer why a verify fails; they count towards MaxLivePairs but give way.", tombstones);
+        Metric(text, "otpfast_tombstones_given_way_total", "counter", "Tombstones reclaimed early, oldest first, to make room for a new pair in a full store.", store.TombstonesGivenWay);
+        Metric(text, "otpfast_failed_verify_lockouts_total", "counter", "Times an account + tokenCreator spent MaxFailedVerifiesPerCreator: locked out for the rest of its window.", store.FailedVerifyBudgetsSpent);
         text.Append("# HELP otpfast_accounts Accounts loaded.\n# TYPE otpfast_accounts gauge\n");
         text.Append(CultureInfo.InvariantCulture, $"otpfast_accounts {accounts}\n");
         if (journal is not null)

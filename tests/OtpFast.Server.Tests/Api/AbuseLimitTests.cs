@@ -114,6 +114,100 @@ public sealed class AbuseLimitTests
         Assert.NotEqual(first.String("token"), renewed.String("token"));
     }
 
+    // Issue 9, item 2: a locked pair replaced by a fresh one must not mean 5 new guesses forever.
+    [Fact]
+    public async Task AskingAgainAfterEachLockStopsAtTheFailedVerifyBudgetFor429AndLocked()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        int mismatches = 0;
+        string token = "", otp = "";
+        Answer asked = await app.RequestAsync(new { apiKey = app.Key, tokenCreator = "victim@example.com", codeLength = 4 });
+        while (asked.Code == 200 && mismatches < 100)
+        {
+            (token, otp) = (asked.String("token"), asked.String("OTP"));
+            for (int i = 0; i < 5; i++)
+            {
+                Answer guess = await app.VerifyAsync(new { apiKey = app.Key, token, otp = otp == "0000" ? "1111" : "0000" });
+                if (guess.String("reason") == "mismatch")
+                {
+                    mismatches++;
+                }
+            }
+
+            asked = await app.RequestAsync(new { apiKey = app.Key, tokenCreator = "victim@example.com", codeLength = 4 });
+        }
+
+        Assert.Equal(20, mismatches);
+        Assert.Equal(429, asked.Code);
+        Assert.Equal("Rate Limit Exceeded", asked.String("message"));
+        Answer right = await app.VerifyAsync(new { apiKey = app.Key, token, otp });
+        Assert.Equal(("false", "locked"), (right.String("verify"), right.String("reason")));
+        Assert.Contains("otpfast_failed_verify_lockouts_total 1\n", await app.Client.GetStringAsync("/metrics"), StringComparison.Ordinal);
+
+        // Other end users are served; the victim again once the 15-minute window has passed.
+        Assert.Equal(200, (await app.RequestAsync(new { apiKey = app.Key, tokenCreator = "other@example.com" })).Code);
+        app.Time.Advance(TimeSpan.FromSeconds(900));
+        Assert.Equal(200, (await app.RequestAsync(new { apiKey = app.Key, tokenCreator = "victim@example.com" })).Code);
+    }
+
+    [Fact]
+    public async Task TheFailedVerifyBudgetIsSetFromConfiguration()
+    {
+        await using TestApp app = await TestApp.StartAsync(new() { ["MaxFailedVerifiesPerCreator"] = "3", ["FailedVerifyWindowSeconds"] = "60", ["MaxVerifyAttempts"] = "100" });
+        var (token, otp) = await app.IssueAsync("victim");
+        string wrong = otp[0] == '0' ? "1" + otp[1..] : "0" + otp[1..];
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal("mismatch", (await app.VerifyAsync(new { apiKey = app.Key, token, otp = wrong })).String("reason"));
+        }
+
+        Assert.Equal("locked", (await app.VerifyAsync(new { apiKey = app.Key, token, otp })).String("reason"));
+        app.Time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal("true", (await app.VerifyAsync(new { apiKey = app.Key, token, otp })).String("verify"));
+    }
+
+    // Issue 9, item 6: expired is said for as long as used and locked are.
+    [Fact]
+    public async Task AOneSecondPairAnswersExpiredLongAfterItsDeadline()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        var (token, otp) = await app.IssueAsync("late", expiry: 1);
+        foreach (TimeSpan step in new[] { TimeSpan.FromSeconds(1.5), TimeSpan.FromMinutes(10) })
+        {
+            app.Time.Advance(step);
+            await Task.Delay(300); // the expiry heartbeat (100 ms) turns the pair into a tombstone
+            Answer v = await app.VerifyAsync(new { apiKey = app.Key, token, otp });
+            Assert.Equal(("false", "expired"), (v.String("verify"), v.String("reason")));
+        }
+
+        string metrics = await app.Client.GetStringAsync("/metrics");
+        Assert.Contains("otpfast_live_pairs 0\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("otpfast_tombstones 1\n", metrics, StringComparison.Ordinal);
+    }
+
+    // Issue 9, item 7: with MaxLivePairs 10, used pairs never cause 503.
+    [Fact]
+    public async Task UsedPairsGiveWayInAFullStoreAndMetricsShowLivePairsAndTombstonesApart()
+    {
+        await using TestApp app = await TestApp.StartAsync(new() { ["MaxLivePairs"] = "10" });
+        for (int i = 0; i < 5; i++)
+        {
+            var (token, otp) = await app.IssueAsync($"done{i}");
+            Assert.Equal("true", (await app.VerifyAsync(new { apiKey = app.Key, token, otp })).String("verify"));
+        }
+
+        for (int i = 0; i < 10; i++)
+        {
+            await app.IssueAsync($"new{i}");
+        }
+
+        Assert.Equal(503, (await app.RequestAsync(new { apiKey = app.Key, tokenCreator = "one too many" })).Code);
+        string metrics = await app.Client.GetStringAsync("/metrics");
+        Assert.Contains("otpfast_live_pairs 10\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("otpfast_tombstones 0\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("otpfast_tombstones_given_way_total 5\n", metrics, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task KestrelLimitsAreSetFromConfiguration()
     {
