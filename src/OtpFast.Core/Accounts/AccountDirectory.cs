@@ -7,27 +7,37 @@ namespace OtpFast.Core.Accounts;
 /// <remarks>
 /// The presented key is hashed and the digest looked up; raw keys are never compared, and no
 /// key is kept. Replaced as a whole on reload, so readers never see a half-applied change.
+/// An account's previous key (during a rotation's grace) is a second entry, checked against
+/// the clock only when it is the one presented.
 /// </remarks>
 public sealed class AccountDirectory
 {
     private readonly FrozenDictionary<KeyDigest, Account> _byDigest;
+    private readonly FrozenDictionary<KeyDigest, Account> _byPreviousDigest;
 
     public AccountDirectory(IEnumerable<Account> accounts)
     {
         ArgumentNullException.ThrowIfNull(accounts);
         Accounts = [.. accounts];
         _byDigest = Accounts.ToFrozenDictionary(a => a.KeyDigest);
+        _byPreviousDigest = Accounts.Where(a => a.PreviousKey is not null).ToFrozenDictionary(a => a.PreviousKey!.Digest);
     }
 
     public static AccountDirectory Empty { get; } = new([]);
 
     public IReadOnlyList<Account> Accounts { get; }
 
-    /// <summary>Finds the account whose key is <paramref name="apiKeyUtf8"/>.</summary>
-    public bool TryFind(ReadOnlySpan<byte> apiKeyUtf8, out Account account)
+    /// <summary>Finds the account whose key (or previous key still in its grace, by the system clock) is <paramref name="apiKeyUtf8"/>.</summary>
+    public bool TryFind(ReadOnlySpan<byte> apiKeyUtf8, out Account account) => TryFind(apiKeyUtf8, TimeProvider.System, out account);
+
+    /// <summary>Finds the account whose key, or whose previous key still in its grace, is <paramref name="apiKeyUtf8"/>.</summary>
+    /// <param name="time">Read only when a previous key is presented.</param>
+    public bool TryFind(ReadOnlySpan<byte> apiKeyUtf8, TimeProvider time, out Account account)
     {
+        ArgumentNullException.ThrowIfNull(time);
         KeyDigest digest = KeyDigest.Of(apiKeyUtf8);
-        if (_byDigest.TryGetValue(digest, out Account? found))
+        if (_byDigest.TryGetValue(digest, out Account? found)
+            || (_byPreviousDigest.TryGetValue(digest, out found) && found.PreviousKey!.IsValidAt(time.GetUtcNow())))
         {
             account = found;
             return true;

@@ -19,6 +19,7 @@ public static partial class AccountsFile
 {
     public const string FileName = "accounts.json";
     private const string DateFormat = "yyyy-MM-dd";
+    private const string InstantFormat = "yyyy-MM-ddTHH:mm:ssZ";
 
     /// <summary>How long an edit waits for another edit's lock before it gives up.</summary>
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(5);
@@ -60,6 +61,26 @@ public static partial class AccountsFile
             }
 
             AddRecord(model, name, key, expiresOn, ratePerSecond);
+        });
+        return key;
+    }
+
+    /// <summary>
+    /// Gives the account a new key; returns it. The current key keeps working for
+    /// <paramref name="grace"/> (zero: it stops at once). A key that an earlier rotation left
+    /// in its grace stops at once: an account has at most two keys.
+    /// </summary>
+    public static string Rotate(string path, string name, TimeSpan grace, DateTimeOffset now)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(grace.Ticks, nameof(grace));
+        string key = ApiKey.Create();
+        Edit(path, createIfMissing: false, model =>
+        {
+            AccountRecord account = Find(model, path, name);
+            bool keepOld = grace > TimeSpan.Zero;
+            account.PreviousKeySha256 = keepOld ? account.KeySha256 : null;
+            account.PreviousKeyUntil = keepOld ? FormatInstant(now + grace) : null;
+            account.KeySha256 = KeyDigest.Of(System.Text.Encoding.UTF8.GetBytes(key)).ToHex();
         });
         return key;
     }
@@ -106,6 +127,11 @@ public static partial class AccountsFile
         model.Accounts.Find(a => a.Name == name) ?? throw new AccountsFileException($"{path}: no account named '{name}'.");
 
     private static string? FormatDate(DateOnly? date) => date?.ToString(DateFormat, CultureInfo.InvariantCulture);
+
+    // Whole seconds, rounded up, so the grace is never shorter than asked for.
+    private static string FormatInstant(DateTimeOffset instant) =>
+        new DateTimeOffset((instant.UtcTicks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero)
+            .ToString(InstantFormat, CultureInfo.InvariantCulture);
 
     private static void Edit(string path, bool createIfMissing, Action<AccountsFileModel> change)
     {
@@ -254,7 +280,23 @@ public static partial class AccountsFile
                 throw new AccountsFileException($"{where} ('{r.Name}'): ratePerSecond must be 0 (unlimited), a positive number, or null.");
             }
 
-            accounts.Add(new Account(r.Id, r.Name, digest, state, expires, r.RatePerSecond));
+            PreviousKey? previous = null;
+            if (r.PreviousKeySha256 is not null || r.PreviousKeyUntil is not null)
+            {
+                if (!KeyDigest.TryParseHex(r.PreviousKeySha256, out KeyDigest previousDigest) || !digests.Add(previousDigest))
+                {
+                    throw new AccountsFileException($"{where} ('{r.Name}'): previousKeySha256 must be a 64-character hex SHA-256 digest unique among all keys.");
+                }
+
+                if (!DateTimeOffset.TryParseExact(r.PreviousKeyUntil, InstantFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset until))
+                {
+                    throw new AccountsFileException($"{where} ('{r.Name}'): previousKeyUntil must be yyyy-MM-ddTHH:mm:ssZ (UTC) when previousKeySha256 is set.");
+                }
+
+                previous = new PreviousKey(previousDigest, until);
+            }
+
+            accounts.Add(new Account(r.Id, r.Name, digest, state, expires, r.RatePerSecond, previous));
         }
 
         return new AccountDirectory(accounts);

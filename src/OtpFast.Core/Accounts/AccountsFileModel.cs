@@ -28,6 +28,12 @@ internal sealed class AccountRecord
 
     /// <summary>Requests per second; null = the server's default, 0 = unlimited.</summary>
     public int? RatePerSecond { get; set; }
+
+    /// <summary>The digest of the key a rotation replaced, still accepted until <see cref="PreviousKeyUntil"/>; null when none.</summary>
+    public string? PreviousKeySha256 { get; set; }
+
+    /// <summary>When the previous key stops working, UTC, as yyyy-MM-ddTHH:mm:ssZ.</summary>
+    public string? PreviousKeyUntil { get; set; }
 }
 
 [JsonSourceGenerationOptions(

@@ -459,7 +459,7 @@ internal sealed partial class OtpApi
             return false;
         }
 
-        if (!_accounts.Current.TryFind(fields.Text(key), out account))
+        if (!_accounts.Current.TryFind(fields.Text(key), _time, out account))
         {
             Fail(response, call, ApiCode.InvalidKey);
             return false;
