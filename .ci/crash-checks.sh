@@ -370,8 +370,10 @@ cc_crash_during_replay() {
   cc_say "kill -9 after the fill: segments $(cc_segments "$data" | tr '\n' ' ')($(stat -c %s "$data/$seg") bytes in $seg), snapshot: $([ -e "$data/pairs.snapshot" ] && echo yes || echo none)"
   cc_check "crash-replaying-big-journal-no-snapshot-precondition" test ! -e "$data/pairs.snapshot" -a "$(stat -c %s "$data/$seg")" -gt 10000000 || return
 
-  # Start 1: how long does the replay take?
-  cc_check "crash-replaying-first-restart" cc_start "$dir/1.log" "$data" "$port" || return
+  # Start 1: how long does the replay take? On a copy: a start that replayed compacts in the
+  # background and deletes the segment, and start 2 must find it as the crash left it.
+  cp -a "$data" "$dir/data-first"
+  cc_check "crash-replaying-first-restart" cc_start "$dir/1.log" "$dir/data-first" "$port" || return
   local t1=$CC_START_MS n1 n3
   n1=$(grep -o 'Journal replayed: [0-9]*' "$dir/1.log" | grep -o '[0-9]*$')
   cc_say "start 1: ${t1} ms to /healthz, Journal replayed: ${n1:-?} records"
