@@ -13,7 +13,10 @@ internal static class KestrelLimits
         kestrel.AddServerHeader = false;
 
         // MaxConnectionsPerClient, and RequestHeadersTimeoutSeconds from a connection's start.
+        // On an https endpoint the gate sees encrypted bytes: it lets a connection through at its
+        // first handshake byte, so the handshake gets the same time as a head would.
         kestrel.ConfigureEndpointDefaults(listen => listen.Use(gate.Wrap));
+        kestrel.ConfigureHttpsDefaults(https => https.HandshakeTimeout = TimeSpan.FromSeconds(options.RequestHeadersTimeoutSeconds));
         KestrelServerLimits limits = kestrel.Limits;
 
         // OtpFast's own check answers 413 in the API's format; Kestrel's limit is only a backstop.

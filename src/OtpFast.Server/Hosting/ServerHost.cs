@@ -20,6 +20,10 @@ internal static class ServerHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, TextWriter? console = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
+
+        // The slim builder leaves TLS out; this takes https:// URLs and certificates the standard
+        // way (Kestrel:Certificates:Default:Path and KeyPath, PEM or PFX; Kestrel:Endpoints).
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = ServerOptions.Defaults });
         builder.Configuration.AddEnvironmentVariables("OTPFAST_");
         builder.Configuration.AddCommandLine(args, ServerOptions.SwitchMappings);
