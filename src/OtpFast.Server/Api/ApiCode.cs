@@ -27,6 +27,17 @@ internal static class ApiCode
         RateLimited, InvalidTokenOrOtp, Deactivated, InvalidCodeType, InvalidCodeLength, InvalidExpiry, InvalidRecreate, Unavailable,
     ];
 
+    /// <summary>
+    /// Code 429 for a new pair asked for inside ResendCooldownSeconds of the previous one. Code 429
+    /// has three causes and a client handles each its own way (wait a second; tell the user to
+    /// wait before asking for another code; tell them too many wrong codes were typed), so each
+    /// has its own message; "Rate Limit Exceeded" stays Juvlon's, for the account's rate.
+    /// </summary>
+    public static ReadOnlySpan<byte> ResendCooldownMessage => "Resend Cooldown Active"u8;
+
+    /// <summary>Code 429 for a new pair while the account + tokenCreator's failed-verify budget is spent (see <see cref="ResendCooldownMessage"/>).</summary>
+    public static ReadOnlySpan<byte> FailedVerifiesSpentMessage => "Too Many Failed Verifies"u8;
+
     public static ReadOnlySpan<byte> Message(int code) => code switch
     {
         Accepted => "API Request Accepted"u8,
