@@ -1,6 +1,6 @@
 namespace OtpFast.Server.Api;
 
-/// <summary>The body codes of API.md and their messages.</summary>
+/// <summary>The body codes of docs/API.md and their messages.</summary>
 internal static class ApiCode
 {
     public const int Accepted = 200;

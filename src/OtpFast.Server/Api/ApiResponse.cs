@@ -5,7 +5,7 @@ using OtpFast.Core.Store;
 namespace OtpFast.Server.Api;
 
 /// <summary>
-/// Writes API answers: HTTP 200 with a JSON body carrying the outcome code (API.md), with the
+/// Writes API answers: HTTP 200 with a JSON body carrying the outcome code (docs/API.md), with the
 /// property names and order of Juvlon's examples.
 /// </summary>
 /// <remarks>
