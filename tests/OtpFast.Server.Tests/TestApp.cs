@@ -116,6 +116,7 @@ internal sealed class TestApp : IAsyncDisposable
             builder.Logging.AddProvider(logs);
         }, console);
         await app.StartAsync();
+        OpenApiContract.Prepare();
         return new TestApp(app, dataDir, ownsDir, keys, time, logs, console.ToString(), sockets);
     }
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.OpenApi;
+using Microsoft.OpenApi.Reader;
 using OtpFast.Core.Store;
 using OtpFast.Server.Api;
 
@@ -28,6 +30,22 @@ public sealed class OpenApiTests
 
         using HttpResponseMessage post = await app.Client.PostAsync("/openapi.json", new StringContent("{}"));
         Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
+    }
+
+    // Client generators read it with an OpenAPI reader, not a JSON Schema validator: Microsoft's
+    // (the one Kiota uses) must find it a clean 3.1 document, and must be able to fail on one.
+    [Fact]
+    public async Task TheDocumentIsCleanOpenApi31ForClientGenerators()
+    {
+        string text = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "openapi.json"));
+        ReadResult read = Microsoft.OpenApi.OpenApiDocument.Parse(text, "json");
+        Assert.True(read.Diagnostic!.Errors.Count == 0, string.Join('\n', read.Diagnostic.Errors.Select(e => $"{e.Pointer}: {e.Message}")));
+        Assert.True(read.Diagnostic.Warnings.Count == 0, string.Join('\n', read.Diagnostic.Warnings.Select(e => $"{e.Pointer}: {e.Message}")));
+        Assert.Equal(OpenApiSpecVersion.OpenApi3_1, read.Diagnostic.SpecificationVersion);
+        Assert.Equal(["/healthz", "/metrics", "/openapi.json", "/readyz", "/v4/requestOneTimeCode", "/v4/verifyOneTimeCode"], read.Document!.Paths.Keys.Order(StringComparer.Ordinal));
+
+        ReadResult broken = Microsoft.OpenApi.OpenApiDocument.Parse(text.Replace("\"responses\":", "\"answers\":", StringComparison.Ordinal), "json");
+        Assert.NotEmpty(broken.Diagnostic!.Errors);
     }
 
     [Fact]
