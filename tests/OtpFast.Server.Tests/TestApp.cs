@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using OtpFast.Core.Accounts;
 using OtpFast.Server.Hosting;
+using OtpFast.Server.Tests.Api;
 
 namespace OtpFast.Server.Tests;
 
@@ -115,6 +116,7 @@ internal sealed class TestApp : IAsyncDisposable
             builder.Logging.AddProvider(logs);
         }, console);
         await app.StartAsync();
+        OpenApiContract.Prepare();
         return new TestApp(app, dataDir, ownsDir, keys, time, logs, console.ToString(), sockets);
     }
 
@@ -168,9 +170,17 @@ internal sealed record Answer(HttpStatusCode Status, JsonElement Body, string Ra
 
     public bool Has(string name) => Body.TryGetProperty(name, out _);
 
+    /// <summary>Reads an answer; one to a documented API path must be what docs/openapi.json allows (so it cannot drift).</summary>
     public static async Task<Answer> ReadAsync(HttpResponseMessage response)
     {
         string raw = await response.Content.ReadAsStringAsync();
+        if (response.RequestMessage?.RequestUri is { } uri
+            && OpenApiContract.DocumentedPath(uri.IsAbsoluteUri ? uri.AbsolutePath : uri.OriginalString) is string path
+            && path.StartsWith("/v4/", StringComparison.Ordinal))
+        {
+            OpenApiContract.AssertPostAnswer(path, response.StatusCode, raw);
+        }
+
         JsonElement body = raw.Length == 0 ? default : JsonDocument.Parse(raw).RootElement.Clone();
         return new Answer(response.StatusCode, body, raw, response.Content.Headers.ContentType?.MediaType);
     }

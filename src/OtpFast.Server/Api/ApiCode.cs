@@ -1,6 +1,6 @@
 namespace OtpFast.Server.Api;
 
-/// <summary>The body codes of API.md and their messages.</summary>
+/// <summary>The body codes of docs/API.md and their messages.</summary>
 internal static class ApiCode
 {
     public const int Accepted = 200;
@@ -26,6 +26,17 @@ internal static class ApiCode
         Accepted, Malformed, InvalidMethod, EmptyKey, InvalidKey, SendingBlocked, AccountExpired, TooLarge,
         RateLimited, InvalidTokenOrOtp, Deactivated, InvalidCodeType, InvalidCodeLength, InvalidExpiry, InvalidRecreate, Unavailable,
     ];
+
+    /// <summary>
+    /// Code 429 for a new pair asked for inside ResendCooldownSeconds of the previous one. Code 429
+    /// has three causes and a client handles each its own way (wait a second; tell the user to
+    /// wait before asking for another code; tell them too many wrong codes were typed), so each
+    /// has its own message; "Rate Limit Exceeded" stays Juvlon's, for the account's rate.
+    /// </summary>
+    public static ReadOnlySpan<byte> ResendCooldownMessage => "Resend Cooldown Active"u8;
+
+    /// <summary>Code 429 for a new pair while the account + tokenCreator's failed-verify budget is spent (see <see cref="ResendCooldownMessage"/>).</summary>
+    public static ReadOnlySpan<byte> FailedVerifiesSpentMessage => "Too Many Failed Verifies"u8;
 
     public static ReadOnlySpan<byte> Message(int code) => code switch
     {

@@ -5,7 +5,7 @@ using OtpFast.Core.Store;
 namespace OtpFast.Server.Api;
 
 /// <summary>
-/// Writes API answers: HTTP 200 with a JSON body carrying the outcome code (API.md), with the
+/// Writes API answers: HTTP 200 with a JSON body carrying the outcome code (docs/API.md), with the
 /// property names and order of Juvlon's examples.
 /// </summary>
 /// <remarks>
@@ -22,6 +22,10 @@ internal static class ApiResponse
     private static readonly JsonEncodedText Otp = JsonEncodedText.Encode("OTP");
     private static readonly JsonEncodedText Token = JsonEncodedText.Encode("token");
     private static readonly JsonEncodedText Verify = JsonEncodedText.Encode("verify");
+
+    // Juvlon's "verify" is a string, and "false" is truthy in PHP, Python and JavaScript `if`
+    // tests; "verified" is the same answer as a JSON boolean for clients that test it directly.
+    private static readonly JsonEncodedText Verified = JsonEncodedText.Encode("verified");
     private static readonly JsonEncodedText Reason = JsonEncodedText.Encode("reason");
     private static readonly JsonEncodedText Success = JsonEncodedText.Encode("Success");
     private static readonly JsonEncodedText Error = JsonEncodedText.Encode("Error");
@@ -34,13 +38,13 @@ internal static class ApiResponse
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    /// <summary>An error answer: code, status Error, message, transactionId.</summary>
-    public static void WriteError(HttpResponse response, int code, ReadOnlySpan<byte> transactionId)
+    /// <summary>An error answer: code, status Error, message (ApiCode's text for the code, or for 429 its cause's), transactionId.</summary>
+    public static void WriteError(HttpResponse response, int code, ReadOnlySpan<byte> message, ReadOnlySpan<byte> transactionId)
     {
         Utf8JsonWriter json = Begin(out ArrayBufferWriter<byte> buffer);
         json.WriteNumber(Code, code);
         json.WriteString(Status, Error);
-        json.WriteString(Message, ApiCode.Message(code));
+        json.WriteString(Message, message);
         json.WriteString(TransactionId, transactionId);
         End(response, json, buffer);
     }
@@ -58,19 +62,21 @@ internal static class ApiResponse
         End(response, json, buffer);
     }
 
-    /// <summary>verifyOneTimeCode answer: verify "true" with the code, or "false" with the reason.</summary>
+    /// <summary>verifyOneTimeCode answer: verify "true" with the code, or "false" with the reason; verified is the same as a boolean.</summary>
     public static void WriteVerified(HttpResponse response, ReadOnlySpan<byte> transactionId, VerifyOutcome outcome, ReadOnlySpan<byte> token, ReadOnlySpan<byte> otp)
     {
         Utf8JsonWriter json = BeginSuccess(transactionId, out ArrayBufferWriter<byte> buffer);
         if (outcome == VerifyOutcome.Verified)
         {
             json.WriteString(Verify, True);
+            json.WriteBoolean(Verified, true);
             json.WriteString(Token, token);
             json.WriteString(Otp, otp);
         }
         else
         {
             json.WriteString(Verify, False);
+            json.WriteBoolean(Verified, false);
             json.WriteString(Reason, ReasonText(outcome));
             json.WriteString(Token, token);
         }

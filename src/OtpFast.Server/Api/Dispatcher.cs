@@ -45,6 +45,7 @@ internal sealed class Dispatcher
             "/healthz" when isGet => Text(context, StatusCodes.Status200OK, "ok\n"),
             "/readyz" when isGet => Ready(context),
             "/metrics" when isGet => Text(context, StatusCodes.Status200OK, _metrics.Render(_store, _accounts.Current.Accounts.Count), "text/plain; version=0.0.4; charset=utf-8"),
+            "/openapi.json" when isGet => OpenApi(context),
             _ => NotFound(context),
         };
     }
@@ -63,6 +64,14 @@ internal sealed class Dispatcher
         context.Response.StatusCode = status;
         context.Response.ContentType = contentType;
         return context.Response.WriteAsync(body);
+    }
+
+    private static Task OpenApi(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = OpenApiDocument.Bytes.Length;
+        return context.Response.Body.WriteAsync(OpenApiDocument.Bytes).AsTask();
     }
 
     private static Task NotFound(HttpContext context)

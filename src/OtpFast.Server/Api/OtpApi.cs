@@ -326,7 +326,7 @@ internal sealed partial class OtpApi
 
         if (issued.Status is IssueStatus.CoolingDown or IssueStatus.FailedVerifiesSpent)
         {
-            Fail(response, Call.Request, ApiCode.RateLimited);
+            Fail(response, Call.Request, ApiCode.RateLimited, issued.Status == IssueStatus.CoolingDown ? ApiCode.ResendCooldownMessage : ApiCode.FailedVerifiesSpentMessage);
             return Task.CompletedTask;
         }
 
@@ -507,10 +507,12 @@ internal sealed partial class OtpApi
         return value.Length > maxChars && Encoding.UTF8.GetCharCount(fields.Text(value)) > maxChars;
     }
 
-    private void Fail(HttpResponse response, Call call, int code)
+    private void Fail(HttpResponse response, Call call, int code) => Fail(response, call, code, ApiCode.Message(code));
+
+    private void Fail(HttpResponse response, Call call, int code, ReadOnlySpan<byte> message)
     {
         Count(call, code);
-        ApiResponse.WriteError(response, code, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]));
+        ApiResponse.WriteError(response, code, message, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]));
     }
 
     private void Count(Call call, int code)

@@ -97,7 +97,11 @@ public sealed class AbuseLimitTests
         Answer first = await app.RequestAsync(new { apiKey = app.Key, tokenCreator = "flood@example.com", expiry = 300 });
         Assert.Equal(200, first.Code);
 
-        Assert.Equal(429, (await app.RequestAsync(new { apiKey = app.Key, tokenCreator = "flood@example.com", reCreate = true })).Code);
+        Answer cooling = await app.RequestAsync(new { apiKey = app.Key, tokenCreator = "flood@example.com", reCreate = true });
+        Assert.Equal(429, cooling.Code);
+
+        // Not the account's rate: its own message, so a client can tell the user to wait for the code already sent.
+        Assert.Equal("Resend Cooldown Active", cooling.String("message"));
         Answer same = await app.RequestAsync(new { apiKey = app.Key, tokenCreator = "flood@example.com", reCreate = false });
         Assert.Equal(200, same.Code);
         Assert.Equal(first.String("token"), same.String("token"));
@@ -139,7 +143,7 @@ public sealed class AbuseLimitTests
 
         Assert.Equal(20, mismatches);
         Assert.Equal(429, asked.Code);
-        Assert.Equal("Rate Limit Exceeded", asked.String("message"));
+        Assert.Equal("Too Many Failed Verifies", asked.String("message"));
         Answer right = await app.VerifyAsync(new { apiKey = app.Key, token, otp });
         Assert.Equal(("false", "locked"), (right.String("verify"), right.String("reason")));
         Assert.Contains("otpfast_failed_verify_lockouts_total 1\n", await app.Client.GetStringAsync("/metrics"), StringComparison.Ordinal);

@@ -98,6 +98,24 @@ public sealed partial class RequestOneTimeCodeTests : IAsyncLifetime
         Assert.NotEqual(first.String("transactionId"), second.String("transactionId"));
     }
 
+    // The store keys a pair by account + tokenCreator alone: a repeated request with reCreate
+    // false gets the live pair as it was issued, whatever codeType, codeLength or expiry it asks.
+    [Fact]
+    public async Task ReCreateFalseReturnsTheLivePairUnchangedWhateverTypeLengthOrExpiryItAsks()
+    {
+        Answer first = await _app.RequestAsync(new { apiKey = _app.Key, tokenCreator = "shape", codeType = "num", codeLength = 6, expiry = 60 });
+        Answer second = await _app.RequestAsync(new { apiKey = _app.Key, tokenCreator = "shape", codeType = "alpha", codeLength = 10, expiry = 3600 });
+        Assert.Equal(200, second.Code);
+        Assert.Equal(first.String("token"), second.String("token"));
+        Assert.Matches("^[0-9]{6}$", second.String("OTP"));
+        Assert.Equal(first.String("OTP"), second.String("OTP"));
+
+        // Nor is its deadline moved: it expires 60 s after the first request.
+        _app.Time.Advance(TimeSpan.FromSeconds(60));
+        Answer v = await _app.VerifyAsync(new { apiKey = _app.Key, token = first.String("token"), otp = first.String("OTP") });
+        Assert.Equal("expired", v.String("reason"));
+    }
+
     [Theory]
     [InlineData("\"reCreate\":true")]
     [InlineData("\"reCreate\":\"True\"")]

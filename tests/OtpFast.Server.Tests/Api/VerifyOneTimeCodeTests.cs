@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 namespace OtpFast.Server.Tests.Api;
 
@@ -29,6 +30,38 @@ public sealed class VerifyOneTimeCodeTests : IAsyncLifetime
         Assert.Equal("false", again.String("verify"));
         Assert.Equal("used", again.String("reason"));
         Assert.False(again.Has("OTP"));
+    }
+
+    // Issue 11, item 11: the string "false" is truthy in PHP, Python and JavaScript, so every
+    // verify answer also carries the outcome as a JSON boolean, right after Juvlon's string.
+    [Fact]
+    public async Task EveryVerifyAnswerCarriesVerifiedAsAJsonBooleanBesideTheString()
+    {
+        var (token, otp) = await _app.IssueAsync("boolean@example.com");
+        string wrong = otp[0] == '0' ? "1" + otp[1..] : "0" + otp[1..];
+        var (lateToken, lateOtp) = await _app.IssueAsync("late-boolean@example.com", expiry: 60);
+        var (lockedToken, lockedOtp) = await _app.IssueAsync("locked-boolean@example.com");
+        for (int i = 0; i < 3; i++)
+        {
+            await _app.VerifyAsync(new { apiKey = _app.Key, token = lockedToken, otp = wrong });
+        }
+
+        Answer mismatch = await _app.VerifyAsync(new { apiKey = _app.Key, token, otp = wrong });
+        Answer right = await _app.VerifyAsync(new { apiKey = _app.Key, token, otp });
+        Answer used = await _app.VerifyAsync(new { apiKey = _app.Key, token, otp });
+        Answer unknown = await _app.VerifyAsync(new { apiKey = _app.Keys["other"], token, otp });
+        Answer locked = await _app.VerifyAsync(new { apiKey = _app.Key, token = lockedToken, otp = lockedOtp });
+        _app.Time.Advance(TimeSpan.FromSeconds(60));
+        Answer expired = await _app.VerifyAsync(new { apiKey = _app.Key, token = lateToken, otp = lateOtp });
+
+        Assert.Equal(JsonValueKind.True, right.Body.GetProperty("verified").ValueKind);
+        Assert.Contains($"\"verify\":\"true\",\"verified\":true,\"token\":\"{token}\"", right.Raw, StringComparison.Ordinal);
+        foreach ((Answer answer, string reason) in new[] { (mismatch, "mismatch"), (used, "used"), (unknown, "unknown"), (locked, "locked"), (expired, "expired") })
+        {
+            Assert.Equal(reason, answer.String("reason"));
+            Assert.Equal(JsonValueKind.False, answer.Body.GetProperty("verified").ValueKind);
+            Assert.Contains("\"verify\":\"false\",\"verified\":false,\"reason\":", answer.Raw, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
