@@ -202,6 +202,11 @@ internal sealed class LogCapture : ILoggerProvider
 
     public string All => string.Join('\n', Lines);
 
+    /// <summary>When set, every later entry is also written by this console formatter (the server's own) into <see cref="Formatted"/>.</summary>
+    public Microsoft.Extensions.Logging.Console.ConsoleFormatter? Formatter { get; set; }
+
+    public StringWriter Formatted { get; } = new();
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     /// <summary>Waits (at most <paramref name="within"/>) until <paramref name="count"/> entries of an event were logged after the first <paramref name="since"/>; fails if they were not.</summary>
@@ -235,7 +240,16 @@ internal sealed class LogCapture : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
             owner._entries.Enqueue(new LogEntry(logLevel, category, eventId, $"{logLevel} {category}: {formatter(state, exception)} {exception}"));
+            if (owner.Formatter is { } console)
+            {
+                lock (owner.Formatted)
+                {
+                    console.Write(new Microsoft.Extensions.Logging.Abstractions.LogEntry<TState>(logLevel, category, eventId, state, exception, formatter), null, owner.Formatted);
+                }
+            }
+        }
     }
 }

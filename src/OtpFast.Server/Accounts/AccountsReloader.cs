@@ -87,9 +87,9 @@ internal sealed partial class AccountsReloader : BackgroundService
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Accounts reloaded: {Count} accounts")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Accounts reloaded: {Count} accounts")]
     private partial void LogReloaded(int count);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Accounts file not reloaded, keeping the last good set: {Problem}")]
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Accounts file not reloaded, keeping the last good set: {Problem}")]
     private partial void LogReloadFailed(string problem);
 }

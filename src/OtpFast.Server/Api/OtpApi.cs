@@ -529,6 +529,6 @@ internal sealed partial class OtpApi
 
     private Span<byte> NextTransactionId(Span<byte> buffer) => buffer[.._transactionIds.WriteNext(buffer)];
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected {ExceptionType} while answering an API call; answered code 503")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unexpected {ExceptionType} while answering an API call; answered code 503")]
     private partial void LogUnexpected(string exceptionType);
 }

@@ -159,7 +159,7 @@ internal sealed partial class PairPersistence : IJournalEvents, IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Snapshot loaded: {Loaded} pairs restored, {Expired} expired while stopped, {Refused} over MaxLivePairs, from {Path}")]
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Snapshot loaded: {Loaded} pairs restored, {Expired} dropped because their time ran out while stopped, {Refused} over MaxLivePairs, from {Path}")]
     private partial void LogLoaded(long loaded, long expired, long refused, string path);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "Snapshot {Path} is unusable ({Problem}); moved aside to {MovedTo}; starting from the journal alone")]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Console;
 using OtpFast.Core.Accounts;
 using OtpFast.Core.IO;
 using OtpFast.Core.Store;
@@ -30,6 +31,10 @@ internal static class ServerHost
         configure?.Invoke(builder);
 
         ServerOptions options = ServerOptions.Read(builder.Configuration);
+
+        // The slim builder fixes the console formatter to "simple" after configuration is bound,
+        // so the configured one (--log-format json) is set again last.
+        builder.Services.PostConfigure<ConsoleLoggerOptions>(console => console.FormatterName = options.LogFormat);
 
         // One process per data directory: locked before anything in it is read or written. The
         // container disposes what its factories made, so the lock comes from one and is resolved

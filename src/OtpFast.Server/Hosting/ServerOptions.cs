@@ -48,6 +48,7 @@ internal sealed class ServerOptions
         // ASP.NET Core starts an Activity (a W3C trace id, a log scope) for every request
         // whenever this category logs at any level: ~5% of a request's CPU in a profile.
         // OtpFast logs nothing per request, so it is off unless configured back on.
+        ["Logging:Console:FormatterName"] = "simple",
         ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
@@ -63,6 +64,7 @@ internal sealed class ServerOptions
         ["--max-body-bytes"] = "MaxBodyBytes",
         ["--max-live-pairs"] = "MaxLivePairs",
         ["--durability"] = "Durability",
+        ["--log-format"] = "Logging:Console:FormatterName",
     };
 
     public required string DataDir { get; init; }
@@ -117,6 +119,9 @@ internal sealed class ServerOptions
 
     public required int JournalCompactMegabytes { get; init; }
 
+    /// <summary>The console log format: simple (text), json (one object per line) or systemd.</summary>
+    public required string LogFormat { get; init; }
+
     public JournalOptions Journal => new()
     {
         Mode = Durability,
@@ -151,6 +156,7 @@ internal sealed class ServerOptions
             MaxRequestLineBytes = (int)Number(config, "MaxRequestLineBytes", 256, 64 * 1024),
             MinDataBytesPerSecond = (int)Number(config, "MinDataBytesPerSecond", 1, 1024 * 1024),
             Durability = ReadDurability(config["Durability"]),
+            LogFormat = ReadLogFormat(config["Logging:Console:FormatterName"]),
             JournalSyncMilliseconds = (int)Number(config, "JournalSyncMilliseconds", 1, 1000),
             CommitTimeoutMilliseconds = (int)Number(config, "CommitTimeoutMilliseconds", 100, 60_000),
             JournalCompactMegabytes = (int)Number(config, "JournalCompactMegabytes", 1, 64 * 1024),
@@ -164,6 +170,14 @@ internal sealed class ServerOptions
         "relaxed" => DurabilityMode.Relaxed,
         "off" => DurabilityMode.Off,
         _ => throw new StartupException($"Durability must be safe, strict, relaxed or off; got '{text}'."),
+    };
+
+    private static string ReadLogFormat(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "simple" => "simple",
+        "json" => "json",
+        "systemd" => "systemd",
+        _ => throw new StartupException($"the log format (--log-format, Logging:Console:FormatterName) must be simple, json or systemd; got '{text}'."),
     };
 
     private static long Number(IConfiguration config, string key, long min, long max)
