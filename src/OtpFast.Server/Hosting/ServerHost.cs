@@ -70,7 +70,7 @@ internal static class ServerHost
         {
             if (!File.Exists(accountsPath))
             {
-                FirstRun.CreateDefaultAccount(accountsPath, builder.Configuration["Urls"], console ?? Console.Out);
+                FirstRun.CreateDefaultAccount(accountsPath, builder.Configuration["Urls"], CliInvocation.Current, console ?? Console.Out);
             }
 
             accounts = AccountsFile.Load(accountsPath);
