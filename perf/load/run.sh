@@ -44,10 +44,11 @@ BASELINE="$BIN_DIR/otpfast-baseline"
 PORT=$(( 30000 + RANDOM % 20000 ))
 URL="http://127.0.0.1:$PORT"
 DATA="$WORK/data"
-export OTPFAST_KEY
-OTPFAST_KEY=$("$SERVER" accounts add load --rate unlimited --data-dir "$DATA" | tail -n 1)
-export OTPFAST_REPORT="$ROOT/perf/load/scenarios/_report.lua"
-export OTPFAST_SCENARIOS="$ROOT/perf/load/scenarios"
+# LOAD_, not OTPFAST_: the server inherits these and refuses an OTPFAST_ variable that is no setting.
+export LOAD_KEY
+LOAD_KEY=$("$SERVER" accounts add load --rate unlimited --data-dir "$DATA" | tail -n 1)
+export LOAD_REPORT="$ROOT/perf/load/scenarios/_report.lua"
+export LOAD_SCENARIOS="$ROOT/perf/load/scenarios"
 
 rss_mb() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # user + system clock ticks of the server
@@ -137,7 +138,7 @@ declare -A STARTUP IDLE
 for target in baseline otpfast-safe; do
   bin=$SERVER; args=(--data-dir "$DATA" --urls "$URL")
   [ "$target" = baseline ] && { bin=$BASELINE; args=(--urls "$URL"); }
-  STARTUP[$target]=$(taskset -c "$SERVER_CPU" python3 perf/load/startup.py "$STARTUP_RUNS" "$PORT" "$OTPFAST_KEY" -- "$bin" "${args[@]}" | awk '{ print $2 }')
+  STARTUP[$target]=$(taskset -c "$SERVER_CPU" python3 perf/load/startup.py "$STARTUP_RUNS" "$PORT" "$LOAD_KEY" -- "$bin" "${args[@]}" | awk '{ print $2 }')
   start "$target"; sleep 1; IDLE[$target]=$(rss_mb "$PID"); stop
 done
 

@@ -1,7 +1,7 @@
 -- the login flow: request a pair, then verify it with the returned token and OTP.
 -- Every answer is read; one whose body code is not 200, or a verify that is not "true", counts as an API error.
-dofile(os.getenv("OTPFAST_REPORT"))
-local key = os.getenv("OTPFAST_KEY")
+dofile(os.getenv("LOAD_REPORT"))
+local key = os.getenv("LOAD_KEY")
 local headers = { ["Content-Type"] = "application/json" }
 local pending = {}
 local n = 0

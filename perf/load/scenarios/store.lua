@@ -1,6 +1,6 @@
 -- generate + store: every request a new tokenCreator, so every request stores a pair (60 s expiry).
-dofile(os.getenv("OTPFAST_REPORT"))
-local key = os.getenv("OTPFAST_KEY")
+dofile(os.getenv("LOAD_REPORT"))
+local key = os.getenv("LOAD_KEY")
 local headers = { ["Content-Type"] = "application/json" }
 local n = 0
 api_errors = 0

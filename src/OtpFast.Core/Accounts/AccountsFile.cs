@@ -102,9 +102,12 @@ public static partial class AccountsFile
     public static bool TryParseDate(string text, out DateOnly date) =>
         DateOnly.TryParseExact(text, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
 
+    /// <summary>Whether <paramref name="name"/> may name an account: 1 to 64 of A-Z a-z 0-9 . _ -</summary>
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name);
+
     public static void ValidateName(string name)
     {
-        if (!NamePattern().IsMatch(name))
+        if (!IsValidName(name))
         {
             throw new AccountsFileException($"invalid account name '{name}': use 1 to 64 of A-Z a-z 0-9 . _ -");
         }

@@ -13,7 +13,9 @@ internal static class AccountsCommand
 {
     public const int Ok = 0;
     public const int Failed = 1;
-    public const int UsageError = 64;
+    public const int UsageError = Usage.ExitCode;
+
+    private static readonly string[] Verbs = ["add", "block", "unblock", "deactivate", "activate", "expire", "rate", "remove", "list"];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -21,17 +23,25 @@ internal static class AccountsCommand
         string? dataDir = null;
         string? expires = null;
         string? rate = null;
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            stdout.WriteLine(Usage.Accounts);
+            return Ok;
+        }
+
         for (int i = 0; i < args.Length; i++)
         {
+            // An option's value is the next word, never another option: '--data-dir --rate 5' is a mistake.
+            bool hasValue = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal);
             switch (args[i])
             {
-                case "--data-dir" when i + 1 < args.Length:
+                case "--data-dir" when hasValue:
                     dataDir = args[++i];
                     break;
-                case "--expires" when i + 1 < args.Length:
+                case "--expires" when hasValue:
                     expires = args[++i];
                     break;
-                case "--rate" when i + 1 < args.Length:
+                case "--rate" when hasValue:
                     rate = args[++i];
                     break;
                 case "--data-dir" or "--expires" or "--rate":
@@ -64,12 +74,19 @@ internal static class AccountsCommand
         };
         if (expected < 0)
         {
-            return UsageFailure(stderr, $"unknown verb '{verb}'.");
+            string hint = NearestName.Find(verb, Verbs) is { } known ? $" (did you mean '{known}'?)" : "";
+            return UsageFailure(stderr, $"unknown verb '{verb}'{hint}.");
         }
 
         if (positional.Count != expected || ((expires is not null || rate is not null) && verb != "add"))
         {
             return UsageFailure(stderr, $"wrong arguments for '{verb}'.");
+        }
+
+        // A name the file could never hold is the caller's mistake, not a failed change.
+        if (expected > 1 && !AccountsFile.IsValidName(positional[1]))
+        {
+            return UsageFailure(stderr, $"invalid account name '{positional[1]}': use 1 to 64 of A-Z a-z 0-9 . _ -");
         }
 
         try
@@ -214,10 +231,5 @@ internal static class AccountsCommand
         return Ok;
     }
 
-    private static int UsageFailure(TextWriter stderr, string problem)
-    {
-        stderr.WriteLine($"otpfast accounts: {problem}");
-        stderr.WriteLine(Usage.Text);
-        return UsageError;
-    }
+    private static int UsageFailure(TextWriter stderr, string problem) => Usage.Fail(stderr, "otpfast accounts", problem, Usage.Accounts);
 }

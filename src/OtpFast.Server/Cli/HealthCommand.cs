@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using OtpFast.Core.IO;
 
 namespace OtpFast.Server.Cli;
 
@@ -15,20 +16,24 @@ internal static class HealthCommand
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         string url = DefaultUrl;
-        if (args.Length == 2 && args[0] == "--url")
+        if (args is ["--help" or "-h"])
         {
-            url = args[1];
+            stdout.WriteLine(Usage.Health);
+            return 0;
+        }
+
+        if (args is ["--url", string given] && !given.StartsWith("--", StringComparison.Ordinal))
+        {
+            url = given;
         }
         else if (args.Length != 0)
         {
-            stderr.WriteLine("usage: otpfast health [--url http://HOST:PORT/healthz]");
-            return 64;
+            return Usage.Fail(stderr, "otpfast health", args[0] == "--url" ? "--url needs a value." : $"unexpected argument '{args[0]}'.", Usage.Health);
         }
 
         if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.Scheme != "http")
         {
-            stderr.WriteLine($"otpfast health: not an http URL: {url}");
-            return 64;
+            return Usage.Fail(stderr, "otpfast health", $"not an http URL: {url}", Usage.Health);
         }
 
         try
@@ -37,7 +42,7 @@ internal static class HealthCommand
             client.SendTimeout = client.ReceiveTimeout = 3000;
             if (!client.ConnectAsync(uri.Host, uri.Port).Wait(TimeSpan.FromSeconds(3)))
             {
-                stderr.WriteLine($"otpfast health: no answer from {uri.Host}:{uri.Port}");
+                stderr.WriteLine($"otpfast health: no answer from {url} within 3 s");
                 return 1;
             }
 
@@ -48,13 +53,23 @@ internal static class HealthCommand
             int read = stream.Read(buffer);
             string status = Encoding.ASCII.GetString(buffer, 0, read);
             bool healthy = status.StartsWith("HTTP/1.1 200", StringComparison.Ordinal);
-            stdout.WriteLine(healthy ? "healthy" : $"unhealthy: {status.Split('\r')[0]}");
+            stdout.WriteLine(healthy ? $"healthy: {url}" : $"unhealthy: {url} answered {status.Split('\r')[0]}");
             return healthy ? 0 : 1;
         }
         catch (Exception e) when (e is SocketException or IOException or AggregateException)
         {
-            stderr.WriteLine($"otpfast health: {e.GetBaseException().Message}");
+            stderr.WriteLine($"otpfast health: no answer from {url}: {Describe(e.GetBaseException())}");
             return 1;
         }
     }
+
+    // Our own words: the AOT build strips .NET's messages to resource keys.
+    private static string Describe(Exception e) => e switch
+    {
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "connection refused (is the server running on that port?)",
+        SocketException { SocketErrorCode: SocketError.TimedOut } => "timed out",
+        SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData } => "host not found",
+        SocketException s => $"socket error {s.SocketErrorCode}",
+        _ => IoProblem.Describe(e),
+    };
 }

@@ -10,12 +10,16 @@ internal static class FirstRun
 {
     public const string DefaultAccountName = "default";
 
-    public static void CreateDefaultAccount(string accountsPath, string? urls, TextWriter output)
+    /// <param name="cli">How to run the CLI the way this server was started (<see cref="CliInvocation"/>).</param>
+    public static void CreateDefaultAccount(string accountsPath, string? urls, string cli, TextWriter output)
     {
         string key = AccountsFile.CreateWith(accountsPath, DefaultAccountName);
         string baseUrl = FirstUrl(urls);
+
+        // Absolute: under dotnet run or a service manager, "./data" says nothing of where it is.
+        string fullPath = Path.GetFullPath(accountsPath);
         output.WriteLine($$"""
-            OtpFast first start: created {{accountsPath}} with the account '{{DefaultAccountName}}'.
+            OtpFast first start: created {{fullPath}} with the account '{{DefaultAccountName}}'.
             Its API key is shown this once; only its SHA-256 digest is stored:
 
                 {{key}}
@@ -24,7 +28,7 @@ internal static class FirstRun
 
                 curl -s {{baseUrl}}/v4/requestOneTimeCode -d '{"apiKey":"{{key}}","tokenCreator":"user@example.com","expiry":300}'
 
-            More accounts: otpfast accounts add NAME --data-dir {{Path.GetDirectoryName(accountsPath)}}
+            More accounts: {{cli}} accounts add NAME --data-dir {{Path.GetDirectoryName(fullPath)}}
             """);
         output.Flush();
     }

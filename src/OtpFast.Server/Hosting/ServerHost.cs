@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
@@ -14,6 +15,7 @@ namespace OtpFast.Server.Hosting;
 /// <summary>Builds the server: configuration, accounts, store, and the one request pipeline.</summary>
 internal static class ServerHost
 {
+    private const string HostLogCategory = "Microsoft.Extensions.Hosting.Internal.Host";
 
     /// <param name="configure">Lets tests add configuration or swap the server before it is read.</param>
     /// <param name="console">Where the first-run key banner goes (standard output by default).</param>
@@ -26,9 +28,16 @@ internal static class ServerHost
         // way (Kestrel:Certificates:Default:Path and KeyPath, PEM or PFX; Kestrel:Endpoints).
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = ServerOptions.Defaults });
-        builder.Configuration.AddEnvironmentVariables("OTPFAST_");
+        builder.Configuration.AddEnvironmentVariables(SettingNames.EnvironmentPrefix);
         builder.Configuration.AddCommandLine(args, ServerOptions.SwitchMappings);
         configure?.Invoke(builder);
+
+        HostSettingsCheck.Check(builder.Configuration);
+
+        // A start that fails (a port in use) is reported by the caller in one line; the host would
+        // also log it as an error with the stack trace. Its errors are logged once it has started.
+        var started = new StrongBox<bool>();
+        builder.Logging.AddFilter(HostLogCategory, level => level >= LogLevel.Information && (started.Value || level < LogLevel.Error));
 
         ServerOptions options = ServerOptions.Read(builder.Configuration);
 
@@ -45,6 +54,7 @@ internal static class ServerHost
         try
         {
             WebApplication app = Build(builder, options, console);
+            app.Lifetime.ApplicationStarted.Register(() => started.Value = true);
             built = true;
             return app;
         }
@@ -69,7 +79,7 @@ internal static class ServerHost
         {
             if (!File.Exists(accountsPath))
             {
-                FirstRun.CreateDefaultAccount(accountsPath, builder.Configuration["Urls"], console ?? Console.Out);
+                FirstRun.CreateDefaultAccount(accountsPath, builder.Configuration["Urls"], CliInvocation.Current, console ?? Console.Out);
             }
 
             accounts = AccountsFile.Load(accountsPath);

@@ -133,7 +133,7 @@ internal sealed class ServerOptions
     /// <exception cref="StartupException">A value is missing, not a number, or out of range.</exception>
     public static ServerOptions Read(IConfiguration config)
     {
-        string dataDir = config["DataDir"] is { Length: > 0 } dir ? dir : throw new StartupException("DataDir must not be empty.");
+        string dataDir = config["DataDir"] is { Length: > 0 } dir ? dir : throw new StartupException("DataDir must not be empty; give --data-dir DIR.");
         return new ServerOptions
         {
             DataDir = dataDir,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Connections;
 using OtpFast.Core.Accounts;
 using OtpFast.Core.IO;
 
@@ -24,6 +25,30 @@ internal static class StartupFailure
         {
             throw FromIo(e, dataDir);
         }
+    }
+
+    /// <summary>
+    /// The one line for anything that stopped the server from starting (after "otpfast: "):
+    /// our own message when we raised it, else our words for what the framework threw.
+    /// </summary>
+    public static string Describe(Exception e) => e switch
+    {
+        StartupException => e.Message,
+
+        // Kestrel could not bind: its message names the address ("Failed to bind to address URL: address already in use.").
+        IOException { InnerException: AddressInUseException } =>
+            $"cannot start: {AddressOf(e.Message)} is already in use by another process; stop that process or choose another --urls.",
+        IOException or UnauthorizedAccessException =>
+            $"cannot start: {IoProblem.Describe(e)}; check the paths in the settings (--data-dir, appsettings.json).",
+        _ => $"cannot start: {e.GetBaseException().Message}",
+    };
+
+    private static string AddressOf(string message)
+    {
+        // The URL sits between "address " and the ": " after it; failing that, say "an address of --urls".
+        int start = message.IndexOf("address ", StringComparison.Ordinal);
+        int end = start < 0 ? -1 : message.IndexOf(": ", start, StringComparison.Ordinal);
+        return end < 0 ? "an address of --urls" : message[(start + "address ".Length)..end];
     }
 
     /// <summary>An I/O failure; our helpers' messages already name what and where, a raw one is put on the data directory.</summary>

@@ -101,7 +101,10 @@ public sealed class AccountsCommandTests : IDisposable
     [InlineData(new[] { "add", "a", "b" }, 64)]
     [InlineData(new[] { "block", "a", "--expires", "2030-01-01" }, 64)]
     [InlineData(new[] { "add", "a", "--expires", "tomorrow" }, 64)]
-    [InlineData(new[] { "add", "bad name" }, 1)]
+    [InlineData(new[] { "add", "bad name" }, 64)]
+    [InlineData(new[] { "add", "bad/name" }, 64)]
+    [InlineData(new[] { "block", "../x" }, 64)]
+    [InlineData(new[] { "list", "--data-dir", "--rate", "5" }, 64)]
     [InlineData(new[] { "list", "--colour" }, 64)]
     [InlineData(new[] { "block", "nobody" }, 1)]
     public void MistakesExitNonZeroWithAMessage(string[] args, int expected)

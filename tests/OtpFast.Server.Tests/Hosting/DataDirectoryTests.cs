@@ -42,7 +42,7 @@ public sealed class DataDirectoryTests : IDisposable
     public async Task ASecondServerStartedFromTheCommandLineExitsTwoWithOneLine()
     {
         await using TestApp first = await TestApp.StartAsync(dataDir: _dir);
-        var (code, stdout, stderr) = await RunServer(_dir);
+        var (code, stdout, stderr) = RunServer(_dir);
         Assert.Equal(ExitCodes.CannotStart, code);
         Assert.Equal(
             $"otpfast: cannot start: the data directory {_dir} is in use by another OtpFast server (PID {Environment.ProcessId}); stop it or choose another --data-dir.",
@@ -73,7 +73,7 @@ public sealed class DataDirectoryTests : IDisposable
     {
         string file = Path.Combine(_dir, "not-a-dir");
         await File.WriteAllTextAsync(file, "x");
-        var (code, _, stderr) = await RunServer(Path.Combine(file, "data"));
+        var (code, _, stderr) = RunServer(Path.Combine(file, "data"));
         Assert.Equal(ExitCodes.CannotStart, code);
         Assert.Equal(
             $"otpfast: cannot start: cannot create the data directory {file}/data: {file} is a file, not a directory; choose another --data-dir.",
@@ -90,11 +90,11 @@ public sealed class DataDirectoryTests : IDisposable
     }
 
     [MountFact]
-    public async Task AFirstStartOnAReadOnlyDataDirectoryExitsTwoWithOneLineAndWritesNothing()
+    public void AFirstStartOnAReadOnlyDataDirectoryExitsTwoWithOneLineAndWritesNothing()
     {
         using Tmpfs disk = Tmpfs.Mount();
         disk.MakeReadOnly();
-        var (code, stdout, stderr) = await RunServer(disk.Path);
+        var (code, stdout, stderr) = RunServer(disk.Path);
         Assert.Equal(ExitCodes.CannotStart, code);
         Assert.Equal(
             $"otpfast: cannot start: cannot open the lock file {disk.Path}/otpfast.lock: read-only file system (EROFS); make the data directory writable, or choose another --data-dir.",
@@ -108,7 +108,7 @@ public sealed class DataDirectoryTests : IDisposable
     {
         using Tmpfs disk = Tmpfs.Mount();
         disk.Fill();
-        var (code, stdout, stderr) = await RunServer(disk.Path);
+        var (code, stdout, stderr) = RunServer(disk.Path);
         Assert.Equal(ExitCodes.CannotStart, code);
         Assert.Equal(
             $"otpfast: cannot start: cannot write {disk.Path}/accounts.json: no space left on device (ENOSPC); free space on its file system, or choose another --data-dir.",
@@ -123,13 +123,6 @@ public sealed class DataDirectoryTests : IDisposable
         Assert.Contains("otpf_", app.Console, StringComparison.Ordinal);
     }
 
-    // The whole of Main on the real host, bounded in time in case it starts serving after all.
-    private static async Task<(int Code, string Stdout, string Stderr)> RunServer(string dataDir)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = await Task.Run(() => Program.Run(["--data-dir", dataDir, "--urls", "http://127.0.0.1:0"], stdout, stderr))
-            .WaitAsync(TimeSpan.FromSeconds(30));
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Stdout, string Stderr) RunServer(string dataDir) =>
+        MainRun.Run("--data-dir", dataDir, "--urls", "http://127.0.0.1:0");
 }

@@ -14,6 +14,10 @@ public sealed class StartupTests
             string key = System.Text.RegularExpressions.Regex.Match(app.Console, "otpf_[a-z2-7]{32}").Value;
             Assert.NotEmpty(key);
             Assert.Contains($"curl -s http://localhost:5080/v4/requestOneTimeCode -d '{{\"apiKey\":\"{key}\"", app.Console, StringComparison.Ordinal);
+
+            // The absolute path of what it made, and a CLI line for more accounts that names the same directory.
+            Assert.Contains($"created {AccountsFile.PathIn(dir)} with the account 'default'", app.Console, StringComparison.Ordinal);
+            Assert.Contains($"More accounts: otpfast accounts add NAME --data-dir {dir}\n", app.Console.ReplaceLineEndings("\n"), StringComparison.Ordinal);
             Assert.Equal(200, (await app.RequestAsync(new { apiKey = key })).Code);
             Assert.DoesNotContain(key, await File.ReadAllTextAsync(AccountsFile.PathIn(dir)), StringComparison.Ordinal);
             Assert.DoesNotContain(key, app.Logs.All, StringComparison.Ordinal);
