@@ -7,7 +7,7 @@ namespace OtpFast.Server.Cli;
 /// <remarks>
 /// Exit codes: 0 done, 1 the change could not be made (no such account, bad file, an I/O failure such
 /// as a full disk: one line on standard error), 64 usage error.
-/// Only <c>add</c> prints a key, and only as its last line of standard output.
+/// Only <c>add</c> and <c>rotate</c> print a key, and only as their last line of standard output.
 /// </remarks>
 internal static class AccountsCommand
 {
@@ -15,7 +15,10 @@ internal static class AccountsCommand
     public const int Failed = 1;
     public const int UsageError = Usage.ExitCode;
 
-    private static readonly string[] Verbs = ["add", "block", "unblock", "deactivate", "activate", "expire", "rate", "remove", "list"];
+    private static readonly string[] Verbs = ["add", "block", "unblock", "deactivate", "activate", "expire", "rate", "rotate", "remove", "list"];
+
+    /// <summary>How long a rotated-out key keeps working unless --grace says otherwise.</summary>
+    private const int DefaultGraceHours = 24;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -23,6 +26,7 @@ internal static class AccountsCommand
         string? dataDir = null;
         string? expires = null;
         string? rate = null;
+        string? grace = null;
         if (args.Contains("--help") || args.Contains("-h"))
         {
             stdout.WriteLine(Usage.Accounts);
@@ -44,7 +48,10 @@ internal static class AccountsCommand
                 case "--rate" when hasValue:
                     rate = args[++i];
                     break;
-                case "--data-dir" or "--expires" or "--rate":
+                case "--grace" when hasValue:
+                    grace = args[++i];
+                    break;
+                case "--data-dir" or "--expires" or "--rate" or "--grace":
                     return UsageFailure(stderr, $"{args[i]} needs a value.");
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal))
@@ -69,7 +76,7 @@ internal static class AccountsCommand
         {
             "list" => 1,
             "expire" or "rate" => 3,
-            "add" or "block" or "unblock" or "deactivate" or "activate" or "remove" => 2,
+            "add" or "block" or "unblock" or "deactivate" or "activate" or "remove" or "rotate" => 2,
             _ => -1,
         };
         if (expected < 0)
@@ -78,7 +85,7 @@ internal static class AccountsCommand
             return UsageFailure(stderr, $"unknown verb '{verb}'{hint}.");
         }
 
-        if (positional.Count != expected || ((expires is not null || rate is not null) && verb != "add"))
+        if (positional.Count != expected || ((expires is not null || rate is not null) && verb != "add") || (grace is not null && verb != "rotate"))
         {
             return UsageFailure(stderr, $"wrong arguments for '{verb}'.");
         }
@@ -95,6 +102,7 @@ internal static class AccountsCommand
             {
                 "add" => Add(path, positional[1], expires, rate, stdout, stderr),
                 "rate" => Rate(path, positional[1], positional[2], stdout, stderr),
+                "rotate" => Rotate(path, positional[1], grace, stdout, stderr),
                 "list" => List(path, stdout),
                 "expire" => Expire(path, positional[1], positional[2], stdout, stderr),
                 "unblock" => Unblock(path, positional[1], stdout, stderr),
@@ -143,10 +151,29 @@ internal static class AccountsCommand
         return Ok;
     }
 
+    private static int Rotate(string path, string name, string? grace, TextWriter stdout, TextWriter stderr)
+    {
+        int hours = DefaultGraceHours;
+        if (grace is not null && (!int.TryParse(grace, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out hours) || hours > 24 * 366))
+        {
+            return UsageFailure(stderr, $"--grace must be a whole number of hours from 0 to {24 * 366}; got '{grace}'.");
+        }
+
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        string key = AccountsFile.Rotate(path, name, TimeSpan.FromHours(hours), now);
+        string old = hours == 0
+            ? "the old key stopped working now"
+            : $"the old key keeps working until {AccountsFile.Load(path).Accounts.Single(a => a.Name == name).PreviousKey!.Until.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC";
+        stdout.WriteLine($"rotated the key of {name} in {path}; {old}; live tokens keep verifying. Its new key (shown once, only its digest is stored):");
+        stdout.WriteLine(key);
+        return Ok;
+    }
+
     private static int List(string path, TextWriter stdout)
     {
         AccountDirectory accounts = AccountsFile.Load(path);
-        stdout.WriteLine($"{"NAME",-24} {"ID",6} {"STATE",-16} {"EXPIRES",-10} RATE/S");
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        stdout.WriteLine($"{"NAME",-24} {"ID",6} {"STATE",-16} {"EXPIRES",-10} {"RATE/S",-9} OLD KEY WORKS UNTIL");
         foreach (Account a in accounts.Accounts)
         {
             string expires = a.ExpiresOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "never";
@@ -156,7 +183,12 @@ internal static class AccountsCommand
                 0 => "unlimited",
                 int n => n.ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
-            stdout.WriteLine($"{a.Name,-24} {a.Id,6} {AccountStateNames.ToName(a.State),-16} {expires,-10} {rate}");
+
+            // A rotation in its grace: both keys work until then.
+            string oldKey = a.PreviousKey is { } previous && previous.IsValidAt(now)
+                ? previous.Until.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + " UTC"
+                : "-";
+            stdout.WriteLine($"{a.Name,-24} {a.Id,6} {AccountStateNames.ToName(a.State),-16} {expires,-10} {rate,-9} {oldKey}");
         }
 
         return Ok;

@@ -17,8 +17,10 @@ internal static class Usage
         otpfast accounts activate NAME            make the account active again
         otpfast accounts expire NAME YYYY-MM-DD|never   set or clear the last valid UTC day (405 after it)
         otpfast accounts rate NAME N|unlimited|default   requests per second the account may make (429 beyond)
+        otpfast accounts rotate NAME [--grace HOURS]   give the account a new key (printed last); the old one
+                                                  keeps working for the grace (default 24, 0 = stops at once)
         otpfast accounts remove NAME              delete the account
-        otpfast accounts list                     names, ids, states, expiry dates and rates (never keys)
+        otpfast accounts list                     names, ids, states, expiry dates, rates and old keys' grace (never keys)
 
         Every accounts verb takes --data-dir DIR (default: $OTPFAST_DataDir, else ./data).
         Account names are 1 to 64 of A-Z a-z 0-9 . _ -

@@ -94,6 +94,48 @@ public sealed class AccountsCommandTests : IDisposable
         Assert.Equal(1, Run("remove", "shop").Code);
     }
 
+    // Issue 11, item 10.
+    [Fact]
+    public void RotatePrintsANewKeyLastKeepsTheOldOneForTheGraceAndListShowsIt()
+    {
+        string old = LastLine(Run("add", "shop").Stdout);
+        var (code, stdout, stderr) = Run("rotate", "shop", "--grace", "2");
+        Assert.Equal(0, code);
+        Assert.Empty(stderr);
+        string[] lines = stdout.TrimEnd().Split('\n');
+        string fresh = lines[^1].Trim();
+        Assert.Matches("^otpf_[a-z2-7]{32}$", fresh);
+        Assert.Single(lines, l => l.Contains("otpf_", StringComparison.Ordinal));
+        Assert.Contains("the old key keeps working until", stdout, StringComparison.Ordinal);
+
+        AccountDirectory accounts = AccountsFile.Load(AccountsFile.PathIn(_dir));
+        Assert.True(accounts.TryFind(System.Text.Encoding.UTF8.GetBytes(fresh), out Account byNew));
+        Assert.True(accounts.TryFind(System.Text.Encoding.UTF8.GetBytes(old), out Account byOld));
+        Assert.Equal(byNew.Id, byOld.Id);
+        Assert.InRange(byNew.PreviousKey!.Until - DateTimeOffset.UtcNow, TimeSpan.FromHours(2) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(2) + TimeSpan.FromSeconds(2));
+
+        string list = Run("list").Stdout;
+        Assert.Matches(@"shop\s+\d+\s+active\s+never\s+default\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", list);
+        Assert.DoesNotContain("otpf_", list, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RotateByDefaultKeepsTheOldKeyADayAndWithGraceZeroNotAtAll()
+    {
+        string first = LastLine(Run("add", "shop").Stdout);
+        string second = LastLine(Run("rotate", "shop").Stdout);
+        AccountDirectory accounts = AccountsFile.Load(AccountsFile.PathIn(_dir));
+        Assert.True(accounts.TryFind(System.Text.Encoding.UTF8.GetBytes(first), out Account account));
+        Assert.InRange(account.PreviousKey!.Until - DateTimeOffset.UtcNow, TimeSpan.FromHours(24) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(24) + TimeSpan.FromSeconds(2));
+
+        string third = LastLine(Run("rotate", "shop", "--grace", "0").Stdout);
+        accounts = AccountsFile.Load(AccountsFile.PathIn(_dir));
+        Assert.False(accounts.TryFind(System.Text.Encoding.UTF8.GetBytes(first), out _));
+        Assert.False(accounts.TryFind(System.Text.Encoding.UTF8.GetBytes(second), out _));
+        Assert.True(accounts.TryFind(System.Text.Encoding.UTF8.GetBytes(third), out _));
+        Assert.Matches(@"shop\s+\d+\s+active\s+never\s+default\s+-", Run("list").Stdout);
+    }
+
     [Theory]
     [InlineData(new string[0], 64)]
     [InlineData(new[] { "frobnicate", "x" }, 64)]
@@ -107,6 +149,11 @@ public sealed class AccountsCommandTests : IDisposable
     [InlineData(new[] { "list", "--data-dir", "--rate", "5" }, 64)]
     [InlineData(new[] { "list", "--colour" }, 64)]
     [InlineData(new[] { "block", "nobody" }, 1)]
+    [InlineData(new[] { "rotate" }, 64)]
+    [InlineData(new[] { "rotate", "shop", "--grace", "soon" }, 64)]
+    [InlineData(new[] { "rotate", "shop", "--grace", "-1" }, 64)]
+    [InlineData(new[] { "add", "shop", "--grace", "2" }, 64)]
+    [InlineData(new[] { "rotate", "nobody" }, 1)]
     public void MistakesExitNonZeroWithAMessage(string[] args, int expected)
     {
         var (code, _, stderr) = Run(args);
