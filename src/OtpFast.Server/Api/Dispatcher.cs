@@ -1,5 +1,5 @@
+using System.Diagnostics;
 using OtpFast.Core.Store;
-using OtpFast.Server.Accounts;
 using OtpFast.Server.Observability;
 
 namespace OtpFast.Server.Api;
@@ -13,16 +13,17 @@ internal sealed class Dispatcher
 {
     private readonly OtpApi _api;
     private readonly ApiMetrics _metrics;
+    private readonly PrometheusExporter? _exporter;
     private readonly ShardedOtpStore _store;
-    private readonly AccountsHolder _accounts;
     private readonly IHostApplicationLifetime _lifetime;
 
-    public Dispatcher(OtpApi api, ApiMetrics metrics, ShardedOtpStore store, AccountsHolder accounts, IHostApplicationLifetime lifetime)
+    /// <param name="exporter">Null with Metrics=false: /metrics is then a path like any unknown one.</param>
+    public Dispatcher(OtpApi api, ApiMetrics metrics, PrometheusExporter? exporter, ShardedOtpStore store, IHostApplicationLifetime lifetime)
     {
         _api = api;
         _metrics = metrics;
+        _exporter = exporter;
         _store = store;
-        _accounts = accounts;
         _lifetime = lifetime;
     }
 
@@ -31,12 +32,38 @@ internal sealed class Dispatcher
         string path = context.Request.Path.Value ?? string.Empty;
         if (path.Equals("/v4/requestOneTimeCode", StringComparison.OrdinalIgnoreCase))
         {
-            return _api.RequestOneTimeCodeAsync(context);
+            if (!_metrics.TimesRequests)
+            {
+                return _api.RequestOneTimeCodeAsync(context);
+            }
+
+            long started = Stopwatch.GetTimestamp();
+            Task answer = _api.RequestOneTimeCodeAsync(context);
+            if (!answer.IsCompleted)
+            {
+                return TimeWhenAnsweredAsync(answer, started, verify: false);
+            }
+
+            _metrics.TimeRequest(started);
+            return answer;
         }
 
         if (path.Equals("/v4/verifyOneTimeCode", StringComparison.OrdinalIgnoreCase))
         {
-            return _api.VerifyOneTimeCodeAsync(context);
+            if (!_metrics.TimesRequests)
+            {
+                return _api.VerifyOneTimeCodeAsync(context);
+            }
+
+            long started = Stopwatch.GetTimestamp();
+            Task answer = _api.VerifyOneTimeCodeAsync(context);
+            if (!answer.IsCompleted)
+            {
+                return TimeWhenAnsweredAsync(answer, started, verify: true);
+            }
+
+            _metrics.TimeVerify(started);
+            return answer;
         }
 
         bool isGet = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
@@ -44,10 +71,31 @@ internal sealed class Dispatcher
         {
             "/healthz" when isGet => Text(context, StatusCodes.Status200OK, "ok\n"),
             "/readyz" when isGet => Ready(context),
-            "/metrics" when isGet => Text(context, StatusCodes.Status200OK, _metrics.Render(_store, _accounts.Current.Accounts.Count), "text/plain; version=0.0.4; charset=utf-8"),
+            "/metrics" when isGet && _exporter is not null => Text(context, StatusCodes.Status200OK, _exporter.Render(), "text/plain; version=0.0.4; charset=utf-8"),
             "/openapi.json" when isGet => OpenApi(context),
             _ => NotFound(context),
         };
+    }
+
+    // Only an answer that waits (for the journal, or a body in several reads) comes here; it
+    // allocates already, the answers from memory time themselves above without a state machine.
+    private async Task TimeWhenAnsweredAsync(Task answer, long started, bool verify)
+    {
+        try
+        {
+            await answer.ConfigureAwait(false);
+        }
+        finally
+        {
+            if (verify)
+            {
+                _metrics.TimeVerify(started);
+            }
+            else
+            {
+                _metrics.TimeRequest(started);
+            }
+        }
     }
 
     // The accounts are loaded and the in-memory store answers from the moment the server listens

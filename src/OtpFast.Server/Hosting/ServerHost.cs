@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -117,9 +118,19 @@ internal static class ServerHost
         });
         builder.Services.AddSingleton<IOtpStore>(sp => sp.GetRequiredService<ShardedOtpStore>());
         builder.Services.AddSingleton(sp => new TransactionIdGenerator(options.NodeId, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(_ => metrics);
         builder.Services.AddSingleton<OtpApi>();
-        builder.Services.AddSingleton<Dispatcher>();
+        if (options.Metrics)
+        {
+            builder.Services.AddSingleton(sp => new PrometheusExporter(metrics, sp.GetRequiredService<IMeterFactory>()));
+        }
+
+        builder.Services.AddSingleton(sp => new Dispatcher(
+            sp.GetRequiredService<OtpApi>(),
+            metrics,
+            sp.GetService<PrometheusExporter>(),
+            sp.GetRequiredService<ShardedOtpStore>(),
+            sp.GetRequiredService<IHostApplicationLifetime>()));
         builder.Services.AddHostedService(sp => new AccountsReloader(
             accountsPath,
             sp.GetRequiredService<AccountsHolder>(),
@@ -128,6 +139,7 @@ internal static class ServerHost
 
         WebApplication app = builder.Build();
         app.Run(app.Services.GetRequiredService<Dispatcher>().DispatchAsync);
+        metrics.ObserveState(app.Services.GetRequiredService<ShardedOtpStore>(), app.Services.GetRequiredService<AccountsHolder>());
 
         // The container disposes singletons in the reverse order they were made: the lock first,
         // so it is released last, after the journal. The store is opened (snapshot + journal

@@ -44,6 +44,7 @@ internal sealed class ServerOptions
         ["JournalSyncMilliseconds"] = JournalOptions.DefaultSyncMilliseconds.ToString(CultureInfo.InvariantCulture),
         ["CommitTimeoutMilliseconds"] = JournalOptions.DefaultCommitTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture),
         ["JournalCompactMegabytes"] = (JournalOptions.DefaultCompactBytes >> 20).ToString(CultureInfo.InvariantCulture),
+        ["Metrics"] = "true",
 
         // ASP.NET Core starts an Activity (a W3C trace id, a log scope) for every request
         // whenever this category logs at any level: ~5% of a request's CPU in a profile.
@@ -119,6 +120,9 @@ internal sealed class ServerOptions
 
     public required int JournalCompactMegabytes { get; init; }
 
+    /// <summary>Whether GET /metrics is served (and its listener counts); off, the instruments still publish to any other listener.</summary>
+    public required bool Metrics { get; init; }
+
     /// <summary>The console log format: simple (text), json (one object per line) or systemd.</summary>
     public required string LogFormat { get; init; }
 
@@ -160,6 +164,7 @@ internal sealed class ServerOptions
             JournalSyncMilliseconds = (int)Number(config, "JournalSyncMilliseconds", 1, 1000),
             CommitTimeoutMilliseconds = (int)Number(config, "CommitTimeoutMilliseconds", 100, 60_000),
             JournalCompactMegabytes = (int)Number(config, "JournalCompactMegabytes", 1, 64 * 1024),
+            Metrics = ReadSwitch(config, "Metrics"),
         };
     }
 
@@ -178,6 +183,13 @@ internal sealed class ServerOptions
         "json" => "json",
         "systemd" => "systemd",
         _ => throw new StartupException($"the log format (--log-format, Logging:Console:FormatterName) must be simple, json or systemd; got '{text}'."),
+    };
+
+    private static bool ReadSwitch(IConfiguration config, string key) => config[key]?.Trim().ToLowerInvariant() switch
+    {
+        "true" => true,
+        "false" => false,
+        var text => throw new StartupException($"{key} must be true or false; got '{text}'."),
     };
 
     private static long Number(IConfiguration config, string key, long min, long max)

@@ -1,89 +1,175 @@
-using System.Globalization;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text;
 using OtpFast.Core.Store;
-using OtpFast.Core.Store.Journal;
+using OtpFast.Server.Accounts;
 using OtpFast.Server.Api;
 
 namespace OtpFast.Server.Observability;
 
-/// <summary>Counts answers per endpoint and code, served as Prometheus text on <c>GET /metrics</c>.</summary>
-internal sealed class ApiMetrics
+/// <summary>
+/// OtpFast's instruments on the <c>OtpFast</c> meter: any <see cref="MeterListener"/> in the
+/// process (the <c>/metrics</c> exporter, an OpenTelemetry SDK, a test) sees them. Names follow
+/// the OpenTelemetry-to-Prometheus rules, so they come out as the <c>otpfast_*</c> series
+/// <c>/metrics</c> has always served, whichever exporter writes them.
+/// </summary>
+internal sealed class ApiMetrics : IDisposable
 {
-    private readonly long[] _request = new long[ApiCode.All.Length];
-    private readonly long[] _verify = new long[ApiCode.All.Length];
-    private readonly long[] _verifyOutcomes = new long[Enum.GetValues<VerifyOutcome>().Length];
-    private readonly long[] _refusedConnections = new long[Enum.GetValues<ConnectionRefusal>().Length];
+    public const string MeterName = "OtpFast";
 
-    public void CountRequest(int code) => Interlocked.Increment(ref _request[IndexOf(code)]);
+    // Tag values are made once: a tag's value is an object, and a fresh one per request would be
+    // an allocation on the request path.
+    private static readonly KeyValuePair<string, object?> RequestEndpoint = new("endpoint", "requestOneTimeCode");
+    private static readonly KeyValuePair<string, object?> VerifyEndpoint = new("endpoint", "verifyOneTimeCode");
 
-    public void CountVerify(int code) => Interlocked.Increment(ref _verify[IndexOf(code)]);
+    // From tens of microseconds (an answer from memory) to CommitTimeoutMilliseconds (an answer
+    // that waits for the disk, 2 s by default): OpenTelemetry's default buckets start at 5 ms,
+    // where every in-memory answer would fall into the first.
+    private static readonly double[] DurationBuckets =
+        [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
-    public void CountOutcome(VerifyOutcome outcome) => Interlocked.Increment(ref _verifyOutcomes[(int)outcome]);
+    // ApiCode.All makes a new array at each read (72 bytes, measured): the request path looks
+    // codes up in this copy.
+    private static readonly int[] Codes = ApiCode.All.ToArray();
 
-    public void CountRefused(ConnectionRefusal reason) => Interlocked.Increment(ref _refusedConnections[(int)reason]);
+    private readonly Meter _meter;
+    private readonly Counter<long> _answers;
+    private readonly Counter<long> _verifyOutcomes;
+    private readonly Counter<long> _refusedConnections;
+    private readonly Histogram<double> _duration;
+    private readonly KeyValuePair<string, object?>[] _codes;
+    private readonly KeyValuePair<string, object?>[] _outcomes;
+    private readonly KeyValuePair<string, object?>[] _refusals;
 
-    public string Render(ShardedOtpStore store, int accounts)
+    public ApiMetrics()
     {
-        StoreJournal? journal = store.Journal;
-        long tombstones = store.TombstoneCount;
-        var text = new StringBuilder(2048);
-        text.Append("# HELP otpfast_answers_total API answers by endpoint and body code.\n");
-        text.Append("# TYPE otpfast_answers_total counter\n");
-        ReadOnlySpan<int> codes = ApiCode.All;
-        for (int i = 0; i < codes.Length; i++)
+        // The meter's scope is this object, so a listener can tell this server's meter from
+        // another's in the same process (the tests run many servers side by side).
+        _meter = new Meter(new MeterOptions(MeterName) { Version = BuildInfo.Version, Scope = this });
+        _answers = _meter.CreateCounter<long>("otpfast.answers", description: "API answers by endpoint and body code.");
+        _verifyOutcomes = _meter.CreateCounter<long>("otpfast.verify_outcomes", description: "Verify outcomes by reason.");
+        _refusedConnections = _meter.CreateCounter<long>(
+            "otpfast.connections_refused",
+            description: "Connections closed before their first request: over MaxConnectionsPerClient, or its headers not complete within RequestHeadersTimeoutSeconds.");
+        _duration = _meter.CreateHistogram(
+            "otpfast.request.duration",
+            unit: "s",
+            description: "Time from a request's headers to its answer being written, by endpoint (an answer that waits for the journal includes the wait).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        VerifyOutcome[] outcomes = Enum.GetValues<VerifyOutcome>();
+        _codes = new KeyValuePair<string, object?>[Codes.Length];
+        for (int i = 0; i < Codes.Length; i++)
         {
-            Line(text, "requestOneTimeCode", codes[i], Volatile.Read(ref _request[i]));
-            Line(text, "verifyOneTimeCode", codes[i], Volatile.Read(ref _verify[i]));
+            _codes[i] = new("code", Codes[i].ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        text.Append("# HELP otpfast_verify_outcomes_total Verify outcomes by reason.\n");
-        text.Append("# TYPE otpfast_verify_outcomes_total counter\n");
-        foreach (VerifyOutcome outcome in Enum.GetValues<VerifyOutcome>())
+        _outcomes = new KeyValuePair<string, object?>[outcomes.Length];
+        for (int i = 0; i < outcomes.Length; i++)
         {
-            string reason = outcome == VerifyOutcome.Verified ? "verified" : Encoding.ASCII.GetString(ApiResponse.ReasonText(outcome));
-            text.Append(CultureInfo.InvariantCulture, $"otpfast_verify_outcomes_total{{reason=\"{reason}\"}} {Volatile.Read(ref _verifyOutcomes[(int)outcome])}\n");
+            _outcomes[i] = new("reason", outcomes[i] == VerifyOutcome.Verified ? "verified" : Encoding.ASCII.GetString(ApiResponse.ReasonText(outcomes[i])));
         }
 
-        text.Append("# HELP otpfast_connections_refused_total Connections closed before their first request: over MaxConnectionsPerClient, or its headers not complete within RequestHeadersTimeoutSeconds.\n");
-        text.Append("# TYPE otpfast_connections_refused_total counter\n");
-        RefusedLine(text, "per_client_limit", ConnectionRefusal.PerClientLimit);
-        RefusedLine(text, "headers_timeout", ConnectionRefusal.HeadersTimeout);
-
-        Metric(text, "otpfast_live_pairs", "gauge", "Token-OTP pairs that can still verify (tombstones apart).", Math.Max(0, store.LiveCount - tombstones));
-        Metric(text, "otpfast_tombstones", "gauge", "Used, locked and expired pairs kept to answer why a verify fails; they count towards MaxLivePairs but give way.", tombstones);
-        Metric(text, "otpfast_tombstones_given_way_total", "counter", "Tombstones reclaimed early, oldest first, to make room for a new pair in a full store.", store.TombstonesGivenWay);
-        Metric(text, "otpfast_failed_verify_lockouts_total", "counter", "Times an account + tokenCreator spent MaxFailedVerifiesPerCreator: locked out for the rest of its window.", store.FailedVerifyBudgetsSpent);
-        text.Append("# HELP otpfast_accounts Accounts loaded.\n# TYPE otpfast_accounts gauge\n");
-        text.Append(CultureInfo.InvariantCulture, $"otpfast_accounts {accounts}\n");
-        if (journal is not null)
-        {
-            Metric(text, "otpfast_journal_failing", "gauge", "1 while the disk refuses journal writes (changes answer 503).", journal.IsFailing ? 1 : 0);
-            Metric(text, "otpfast_journal_syncs_total", "counter", "Group commits: appends made durable with one fdatasync each.", journal.Syncs);
-            Metric(text, "otpfast_journal_write_failures_total", "counter", "Journal writes or syncs the disk refused.", journal.WriteFailures);
-            Metric(text, "otpfast_journal_bytes", "gauge", "Journal bytes not yet folded into the snapshot.", journal.BytesSinceSnapshot);
-            Metric(text, "otpfast_journal_compactions_total", "counter", "Snapshots written to fold the journal in.", journal.Compactions);
-        }
-
-        text.Append("# HELP otpfast_gc_allocated_bytes_total Bytes allocated on the managed heap since start.\n# TYPE otpfast_gc_allocated_bytes_total counter\n");
-        text.Append(CultureInfo.InvariantCulture, $"otpfast_gc_allocated_bytes_total {GC.GetTotalAllocatedBytes()}\n");
-        text.Append("# HELP otpfast_gc_heap_bytes Managed heap size after the last collection.\n# TYPE otpfast_gc_heap_bytes gauge\n");
-        text.Append(CultureInfo.InvariantCulture, $"otpfast_gc_heap_bytes {GC.GetGCMemoryInfo().HeapSizeBytes}\n");
-        text.Append("# HELP otpfast_gc_collections_total Garbage collections by generation.\n# TYPE otpfast_gc_collections_total counter\n");
-        for (int gen = 0; gen <= GC.MaxGeneration; gen++)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"otpfast_gc_collections_total{{generation=\"{gen}\"}} {GC.CollectionCount(gen)}\n");
-        }
-        return text.ToString();
+        _refusals = [new("reason", "per_client_limit"), new("reason", "headers_timeout")]; // in ConnectionRefusal order
+        _meter.CreateObservableGauge("otpfast.build.info", () => new Measurement<long>(1, new("version", BuildInfo.Version), new("commit", BuildInfo.Commit)), description: "1, labelled with the version and commit this binary was built from.");
+        _meter.CreateObservableCounter("otpfast.gc.allocated", static () => GC.GetTotalAllocatedBytes(), unit: "By", description: "Bytes allocated on the managed heap since start (dotnet_gc_heap_total_allocated_bytes_total is the standard name).");
+        _meter.CreateObservableGauge("otpfast.gc.heap", static () => GC.GetGCMemoryInfo().HeapSizeBytes, unit: "By", description: "Managed heap size after the last collection.");
+        _meter.CreateObservableCounter("otpfast.gc.collections", CollectionCounts, description: "Garbage collections by generation (dotnet_gc_collections_total is the standard name).");
     }
 
-    private static void Metric(StringBuilder text, string name, string type, string help, long value) =>
-        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{name} {value}\n");
+    /// <summary>Codes a requestOneTimeCode answer can carry (only these are shown before they happen).</summary>
+    public static ReadOnlySpan<int> RequestCodes =>
+    [
+        ApiCode.Accepted, ApiCode.Malformed, ApiCode.InvalidMethod, ApiCode.EmptyKey, ApiCode.InvalidKey, ApiCode.SendingBlocked, ApiCode.AccountExpired,
+        ApiCode.TooLarge, ApiCode.RateLimited, ApiCode.Deactivated, ApiCode.InvalidCodeType, ApiCode.InvalidCodeLength, ApiCode.InvalidExpiry,
+        ApiCode.InvalidRecreate, ApiCode.Unavailable,
+    ];
 
-    private void RefusedLine(StringBuilder text, string reason, ConnectionRefusal refusal) =>
-        text.Append(CultureInfo.InvariantCulture, $"otpfast_connections_refused_total{{reason=\"{reason}\"}} {Volatile.Read(ref _refusedConnections[(int)refusal])}\n");
+    /// <summary>Codes a verifyOneTimeCode answer can carry.</summary>
+    public static ReadOnlySpan<int> VerifyCodes =>
+    [
+        ApiCode.Accepted, ApiCode.Malformed, ApiCode.InvalidMethod, ApiCode.EmptyKey, ApiCode.InvalidKey, ApiCode.AccountExpired, ApiCode.TooLarge,
+        ApiCode.RateLimited, ApiCode.InvalidTokenOrOtp, ApiCode.Deactivated, ApiCode.Unavailable,
+    ];
 
-    private static void Line(StringBuilder text, string endpoint, int code, long count) =>
-        text.Append(CultureInfo.InvariantCulture, $"otpfast_answers_total{{endpoint=\"{endpoint}\",code=\"{code}\"}} {count}\n");
+    /// <summary>Whether anything listens to the duration histogram (else the clock is not read).</summary>
+    public bool TimesRequests => _duration.Enabled;
 
-    private static int IndexOf(int code) => ApiCode.All.IndexOf(code);
+    public void CountRequest(int code) => CountAnswer(1, RequestEndpoint, code);
+
+    public void CountVerify(int code) => CountAnswer(1, VerifyEndpoint, code);
+
+    public void CountOutcome(VerifyOutcome outcome) => _verifyOutcomes.Add(1, _outcomes[(int)outcome]);
+
+    public void CountRefused(ConnectionRefusal reason) => _refusedConnections.Add(1, _refusals[(int)reason]);
+
+    /// <param name="started">A <see cref="Stopwatch.GetTimestamp"/> taken when the request reached OtpFast.</param>
+    public void TimeRequest(long started) => _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, RequestEndpoint);
+
+    /// <inheritdoc cref="TimeRequest"/>
+    public void TimeVerify(long started) => _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, VerifyEndpoint);
+
+    /// <summary>
+    /// Counts 0 for every answer and outcome that can happen, so a listener that has just started
+    /// shows those series before their first event (Prometheus' rate() needs the zero), and
+    /// none for a code an endpoint never answers.
+    /// </summary>
+    public void ShowPossibleSeries()
+    {
+        foreach (int code in RequestCodes)
+        {
+            CountAnswer(0, RequestEndpoint, code);
+        }
+
+        foreach (int code in VerifyCodes)
+        {
+            CountAnswer(0, VerifyEndpoint, code);
+        }
+
+        foreach (KeyValuePair<string, object?> outcome in _outcomes)
+        {
+            _verifyOutcomes.Add(0, outcome);
+        }
+
+        foreach (KeyValuePair<string, object?> refusal in _refusals)
+        {
+            _refusedConnections.Add(0, refusal);
+        }
+    }
+
+    /// <summary>Adds the gauges read from the store and the accounts, which the container makes after this.</summary>
+    public void ObserveState(ShardedOtpStore store, AccountsHolder accounts)
+    {
+        _meter.CreateObservableGauge("otpfast.live_pairs", () => Math.Max(0, store.LiveCount - store.TombstoneCount), description: "Token-OTP pairs that can still verify (tombstones apart).");
+        _meter.CreateObservableGauge("otpfast.tombstones", () => store.TombstoneCount, description: "Used, locked and expired pairs kept to answer why a verify fails; they count towards MaxLivePairs but give way.");
+        _meter.CreateObservableCounter("otpfast.tombstones_given_way", () => store.TombstonesGivenWay, description: "Tombstones reclaimed early, oldest first, to make room for a new pair in a full store.");
+        _meter.CreateObservableCounter("otpfast.failed_verify_lockouts", () => store.FailedVerifyBudgetsSpent, description: "Times an account + tokenCreator spent MaxFailedVerifiesPerCreator: locked out for the rest of its window.");
+        _meter.CreateObservableGauge("otpfast.accounts", () => (long)accounts.Current.Accounts.Count, description: "Accounts loaded.");
+        if (store.Journal is not { } journal)
+        {
+            return;
+        }
+
+        _meter.CreateObservableGauge("otpfast.journal.failing", () => journal.IsFailing ? 1L : 0L, description: "1 while the disk refuses journal writes (changes answer 503).");
+        _meter.CreateObservableCounter("otpfast.journal.syncs", () => journal.Syncs, description: "Group commits: appends made durable with one fdatasync each.");
+        _meter.CreateObservableCounter("otpfast.journal.write_failures", () => journal.WriteFailures, description: "Journal writes or syncs the disk refused.");
+        _meter.CreateObservableGauge("otpfast.journal.bytes", () => journal.BytesSinceSnapshot, description: "Journal bytes not yet folded into the snapshot.");
+        _meter.CreateObservableCounter("otpfast.journal.compactions", () => journal.Compactions, description: "Snapshots written to fold the journal in.");
+    }
+
+    public void Dispose() => _meter.Dispose();
+
+    private void CountAnswer(long delta, KeyValuePair<string, object?> endpoint, int code) => _answers.Add(delta, endpoint, _codes[IndexOf(code)]);
+
+    private static IEnumerable<Measurement<long>> CollectionCounts()
+    {
+        var counts = new Measurement<long>[GC.MaxGeneration + 1];
+        for (int gen = 0; gen < counts.Length; gen++)
+        {
+            counts[gen] = new Measurement<long>(GC.CollectionCount(gen), new KeyValuePair<string, object?>("generation", gen.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return counts;
+    }
+
+    private static int IndexOf(int code) => Array.IndexOf(Codes, code);
 }

@@ -63,11 +63,16 @@ public sealed class OutsideTheApiTests : IAsyncLifetime
         await _app.RequestAsync("bad");
         await _app.VerifyAsync("{}");
         string metrics = await _app.Client.GetStringAsync("/metrics");
+        Assert.Contains("# TYPE otpfast_answers_total counter\n", metrics, StringComparison.Ordinal);
         Assert.Contains("otpfast_answers_total{endpoint=\"requestOneTimeCode\",code=\"200\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("otpfast_answers_total{endpoint=\"requestOneTimeCode\",code=\"400\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("otpfast_answers_total{endpoint=\"verifyOneTimeCode\",code=\"402\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("otpfast_live_pairs 1", metrics, StringComparison.Ordinal);
         Assert.Contains("otpfast_accounts 5", metrics, StringComparison.Ordinal);
+        Assert.Contains("otpfast_verify_outcomes_total{reason=\"mismatch\"} 0\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("otpfast_answers_total{endpoint=\"verifyOneTimeCode\",code=\"442\"} 0\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("otpfast_journal_syncs_total ", metrics, StringComparison.Ordinal);
+        Assert.Contains("otpfast_gc_collections_total{generation=\"0\"} ", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
