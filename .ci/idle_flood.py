@@ -162,8 +162,8 @@ class LoadMeter:
     that shares the cores with it measures that load, not the idle connections. Foreign CPU is
     the machine's busy time (/proc/stat user + nice + system + steal) minus the CPU time
     (/proc/PID/stat utime + stime) of the processes taking part (the server, this script, the
-    flood child) and of the kernel's own threads, in percent of one core. It errs low, never
-    high: interrupt and softirq time is left out of the machine's side (the kernel's work for
+    flood child) and of the kernel's own threads, in percent of one core. It errs low:
+    interrupt and softirq time is left out of the machine's side (the kernel's work for
     the flood's packets and timers is never foreign), while a process's stime may include the
     softirq work done in its context, and kernel threads may be working for the flood too.
     """
