@@ -396,7 +396,8 @@ def main():
             failures.append(f"attempt {number}: the idle connections the server held were not all closed by its header timeout")
         if failures or measured:
             break
-        print(f"{tag} too few seconds free of foreign load to compare (need {args.min_clean:.0%} of each phase): measuring again")
+        print(f"{tag} too few seconds free of foreign load to compare (need {args.min_clean:.0%} of each phase)"
+              f"{': measuring again' if number < args.attempts else ''}")
 
     if not failures:
         unmeasured = (f"no attempt had {args.min_clean:.0%} of each phase free of foreign load (over {foreign_limit:g}% of a core): "
