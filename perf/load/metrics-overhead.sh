@@ -16,8 +16,9 @@ cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 PORT=$(( 30000 + RANDOM % 20000 ))
 URL="http://127.0.0.1:$PORT"
-export OTPFAST_KEY OTPFAST_REPORT="$PWD/perf/load/scenarios/_report.lua"
-OTPFAST_KEY=$("$BIN" accounts add load --rate unlimited --data-dir "$WORK/data" | tail -n 1)
+# LOAD_, not OTPFAST_: the server inherits these and refuses an OTPFAST_ variable that is no setting.
+export LOAD_KEY LOAD_REPORT="$PWD/perf/load/scenarios/_report.lua"
+LOAD_KEY=$("$BIN" accounts add load --rate unlimited --data-dir "$WORK/data" | tail -n 1)
 TICKS_PER_SECOND=$(getconf CLK_TCK)
 
 : >"$WORK/raw.txt"
