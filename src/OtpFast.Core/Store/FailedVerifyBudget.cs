@@ -43,14 +43,11 @@ internal readonly struct FailedVerifyBudget(int max, int windowTenths)
         return entry.CreatorFailures == Max;
     }
 
-    /// <summary>Passes the count of a pair being replaced to its successor, unless its window has passed.</summary>
-    public void CarryOver(in PairEntry from, ref PairEntry to, int nowTenths)
+    /// <summary>The count a pair being replaced passes to its successor: 0 once its window has passed.</summary>
+    public ushort CarriedFailures(in PairEntry from, int nowTenths, out int since)
     {
-        if (from.CreatorFailures != 0 && InWindow(from, nowTenths))
-        {
-            to.CreatorFailures = from.CreatorFailures;
-            to.CreatorFailuresSince = from.CreatorFailuresSince;
-        }
+        since = from.CreatorFailuresSince;
+        return from.CreatorFailures != 0 && InWindow(from, nowTenths) ? from.CreatorFailures : (ushort)0;
     }
 
     /// <summary>The store millisecond until which the entry must be kept for its count to hold (<see cref="long.MinValue"/>: no count).</summary>

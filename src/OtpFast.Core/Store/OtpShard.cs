@@ -122,12 +122,13 @@ internal sealed class OtpShard : IExpiryHandler
                 return new IssueResult(IssueStatus.Unavailable, default, 0);
             }
 
-            PairEntry carried = default;
+            ushort carriedFailures = 0;
+            int carriedSince = 0;
             if (existing >= 0)
             {
                 // Replaced (or dead): only the newest pair of an account + tokenCreator verifies.
                 // Its place in MaxLivePairs and its failed-verify count pass to the new pair.
-                _budget.CarryOver(_table[existing], ref carried, nowTenths);
+                carriedFailures = _budget.CarriedFailures(_table[existing], nowTenths, out carriedSince);
                 Remove(existing, releaseReservation: false);
             }
             else if (!_store.TryReserve())
@@ -154,8 +155,8 @@ internal sealed class OtpShard : IExpiryHandler
             entry.AccountId = accountId;
             entry.Deadline = deadline;
             entry.CreatedAt = nowTenths;
-            entry.CreatorFailures = carried.CreatorFailures;
-            entry.CreatorFailuresSince = carried.CreatorFailuresSince;
+            entry.CreatorFailures = carriedFailures;
+            entry.CreatorFailuresSince = carriedSince;
             entry.OtpLength = (byte)otpLength;
             otp[..otpLength].CopyTo(entry.Otp);
             _byToken.Add(index);
@@ -285,7 +286,7 @@ internal sealed class OtpShard : IExpiryHandler
                 Remove(existing, releaseReservation: true);
             }
 
-            return Insert(saved, now);
+            return Insert(saved, now, keepDue: true);
         }
     }
 
@@ -308,7 +309,7 @@ internal sealed class OtpShard : IExpiryHandler
             saved.CreatorFailures = (ushort)Math.Min(creatorFailures, ushort.MaxValue);
             saved.CreatorFailuresSince = creatorFailuresSince;
             Remove(index, releaseReservation: true);
-            return Insert(saved, now);
+            return Insert(saved, now, keepDue: true);
         }
     }
 
@@ -380,7 +381,7 @@ internal sealed class OtpShard : IExpiryHandler
     {
         lock (_lock)
         {
-            return Insert(saved, now);
+            return Insert(saved, now, keepDue: false);
         }
     }
 
@@ -416,11 +417,13 @@ internal sealed class OtpShard : IExpiryHandler
     }
 
     // A saved entry (snapshot or journal) whose times are already store milliseconds: a live pair
-    // past its deadline comes back as an expired tombstone, a tombstone past its time not at all.
-    private ReplayEffect Insert(in PairEntry saved, long now)
+    // past its deadline comes back as an expired tombstone, a tombstone past its time not at all,
+    // unless keepDue: journal replay keeps it for a later record of the same pair, and the
+    // wheel's next advance reclaims what is still due after the replay.
+    private ReplayEffect Insert(in PairEntry saved, long now, bool keepDue)
     {
         bool dead = saved.IsDead;
-        if (dead ? saved.Deadline <= now : saved.Deadline <= now && ExpiredTombstoneDue(saved) <= now)
+        if (!keepDue && (dead ? saved.Deadline <= now : saved.Deadline <= now && ExpiredTombstoneDue(saved) <= now))
         {
             return ReplayEffect.Expired;
         }
@@ -444,7 +447,8 @@ internal sealed class OtpShard : IExpiryHandler
         }
         else if (entry.Deadline <= now)
         {
-            BuryExpired(index, now);
+            entry.Flags |= PairFlags.Expired;
+            Bury(index, ExpiredTombstoneDue(entry));
         }
         else if (entry.Deadline != long.MaxValue)
         {
@@ -470,7 +474,8 @@ internal sealed class OtpShard : IExpiryHandler
         return true;
     }
 
-    private long ExpiredTombstoneDue(in PairEntry entry) => entry.Deadline + _tombstoneMs;
+    // As Bury keeps it: the tombstone time after the deadline, or longer while its failed-verify count holds.
+    private long ExpiredTombstoneDue(in PairEntry entry) => Math.Max(entry.Deadline + _tombstoneMs, _budget.KeepUntilMs(entry));
 
     // A used, locked or expired pair is kept until reclaimAt, so that a repeated verify can tell why
     // it fails, and as long as its failed-verify count must hold; it leaves the store even when

@@ -95,6 +95,12 @@ public static class StoreRecovery
             JournalReplay.Replay(path, store, wallNow, report);
         }
 
+        // Replay keeps pairs whose time was up, because a later record may still extend them (a
+        // failed-verify count with a longer window); what is still due now is reclaimed here.
+        while (!store.AdvanceExpiry(int.MaxValue))
+        {
+        }
+
         if (report.StaleDeleted > 0 || report.SetAside is not null)
         {
             DiskSync.FlushDirectory(dataDir);

@@ -180,6 +180,26 @@ public sealed class FailedVerifyBudgetTests
         Assert.Equal(VerifyOutcome.Locked, after.Verify(1, pair.Token, pair.Otp));
     }
 
+    // A live pair whose deadline and tombstone time both passed while the server was down still
+    // holds a count whose (longer) window has not: it must come back, not be dropped.
+    [Fact]
+    public void ACountWithALongWindowSurvivesARestartPastItsPairsTombstone()
+    {
+        using var j = new JournaledStore(maxAttempts: 100, failedVerifyWindow: TimeSpan.FromDays(1));
+        var pair = j.Fixture.Issue(1, "victim", expirySeconds: 300);
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.Equal(VerifyOutcome.Mismatch, j.Fixture.Verify(1, pair.Token, StoreFixture.WrongCode(pair.Otp)));
+        }
+
+        string image = j.CrashImage();
+        j.Time.Advance(TimeSpan.FromHours(1));
+        StoreFixture after = j.Recover(image);
+        Assert.Equal(IssueStatus.FailedVerifiesSpent, after.Issue(1, "victim").Status);
+        after.AdvanceAndReclaim(TimeSpan.FromHours(23));
+        Assert.Equal(IssueStatus.Created, after.Issue(1, "victim").Status);
+    }
+
     // 4 pairs x 5 wrong codes; returns the last (locked) pair.
     private static (IssueStatus Status, OtpFast.Core.Tokens.OtpToken Token, string Otp) SpendBudget(StoreFixture f, string creator)
     {

@@ -14,8 +14,9 @@ internal sealed class JournaledStore : IDisposable, IJournalEvents
     private readonly List<string> _dirs = [];
     private readonly List<string> _events = [];
 
-    public JournaledStore(DurabilityMode mode = DurabilityMode.Relaxed, int shards = 4, int maxAttempts = 5, FakeTimeProvider? time = null, string? dir = null, TimeSpan? commitTimeout = null, int maxFailedPerCreator = OtpStoreOptions.DefaultMaxFailedVerifiesPerCreator, TimeSpan? tombstone = null)
+    public JournaledStore(DurabilityMode mode = DurabilityMode.Relaxed, int shards = 4, int maxAttempts = 5, FakeTimeProvider? time = null, string? dir = null, TimeSpan? commitTimeout = null, int maxFailedPerCreator = OtpStoreOptions.DefaultMaxFailedVerifiesPerCreator, TimeSpan? tombstone = null, TimeSpan? failedVerifyWindow = null)
     {
+        FailedVerifyWindow = failedVerifyWindow ?? TimeSpan.FromSeconds(OtpStoreOptions.DefaultFailedVerifyWindowSeconds);
         Mode = mode;
         MaxFailedPerCreator = maxFailedPerCreator;
         Tombstone = tombstone ?? TimeSpan.FromMinutes(15);
@@ -38,6 +39,8 @@ internal sealed class JournaledStore : IDisposable, IJournalEvents
 
     public TimeSpan Tombstone { get; }
 
+    public TimeSpan FailedVerifyWindow { get; }
+
     public FakeTimeProvider Time { get; }
 
     public string Dir { get; }
@@ -49,7 +52,7 @@ internal sealed class JournaledStore : IDisposable, IJournalEvents
     public StoreFixture Fixture { get; }
 
 
-    public OtpStoreOptions Options => new() { ShardCount = Shards, MaxVerifyAttempts = MaxAttempts, MaxLivePairs = 1_000_000, MaxFailedVerifiesPerCreator = MaxFailedPerCreator, TombstoneLifetime = Tombstone };
+    public OtpStoreOptions Options => new() { ShardCount = Shards, MaxVerifyAttempts = MaxAttempts, MaxLivePairs = 1_000_000, MaxFailedVerifiesPerCreator = MaxFailedPerCreator, TombstoneLifetime = Tombstone, FailedVerifyWindow = FailedVerifyWindow };
 
     public void Sync() => Assert.True(TrySync(), "the journal could not sync");
 
