@@ -2,7 +2,8 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using OtpFast.Core.Codes;
 using OtpFast.Core.Store;
-using OtpFast.Core.Store.Journal;
+using OtpFast.Core.Store.InMemory;
+using OtpFast.Core.Store.InMemory.Journal;
 using OtpFast.Core.Tokens;
 
 namespace OtpFast.Benchmarks;

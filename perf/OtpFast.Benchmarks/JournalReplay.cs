@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Text;
 using OtpFast.Core.Codes;
 using OtpFast.Core.Store;
-using OtpFast.Core.Store.Journal;
+using OtpFast.Core.Store.InMemory;
+using OtpFast.Core.Store.InMemory.Journal;
 
 namespace OtpFast.Benchmarks;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using OtpFast.Core.Codes;
 using OtpFast.Core.Store;
+using OtpFast.Core.Store.InMemory;
 
 namespace OtpFast.Benchmarks;
 

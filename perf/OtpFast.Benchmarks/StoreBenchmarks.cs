@@ -4,6 +4,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using OtpFast.Core.Codes;
 using OtpFast.Core.Store;
+using OtpFast.Core.Store.InMemory;
 using OtpFast.Core.Tokens;
 
 namespace OtpFast.Benchmarks;

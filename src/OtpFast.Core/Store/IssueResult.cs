@@ -1,8 +1,9 @@
+using OtpFast.Core.Codes;
 using OtpFast.Core.Tokens;
 
 namespace OtpFast.Core.Store;
 
-/// <summary>What <see cref="IOtpStore.Issue"/> did.</summary>
+/// <summary>What <see cref="IOtpStore.IssueAsync"/> did.</summary>
 public enum IssueStatus : byte
 {
     /// <summary>A new pair was stored.</summary>
@@ -23,10 +24,9 @@ public enum IssueStatus : byte
     /// </summary>
     FailedVerifiesSpent,
 
-    /// <summary>The journal cannot take the change now (the disk refuses writes); nothing changed.</summary>
+    /// <summary>The store cannot take the change now (the disk refuses writes, Redis is unreachable or timed out); nothing is known to have changed.</summary>
     Unavailable,
 }
 
-/// <summary>The outcome of an issue: the status, and for Created/Existing the token and code length.</summary>
-/// <param name="Commit">Non-zero when the answer must wait for <see cref="IOtpStore.WaitForCommitAsync"/> before it is sent.</param>
-public readonly record struct IssueResult(IssueStatus Status, OtpToken Token, int OtpLength, long Commit = 0);
+/// <summary>The outcome of an issue: the status, and for Created/Existing the pair's token and code.</summary>
+public readonly record struct IssueResult(IssueStatus Status, OtpToken Token, OtpCode Code);

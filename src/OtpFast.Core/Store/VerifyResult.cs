@@ -1,3 +1,5 @@
+using OtpFast.Core.Codes;
+
 namespace OtpFast.Core.Store;
 
 /// <summary>Why a verify answered as it did (API.md: <c>reason</c>).</summary>
@@ -24,10 +26,9 @@ public enum VerifyOutcome : byte
     /// </summary>
     Locked,
 
-    /// <summary>The journal cannot record the attempt now (the disk refuses writes); nothing was compared or changed.</summary>
+    /// <summary>The store cannot answer now (the disk refuses writes, Redis is unreachable or timed out, a replica did not acknowledge a consume): the answer is 503, never true or false.</summary>
     Unavailable,
 }
 
-/// <summary>The outcome of a verify, and on <see cref="VerifyOutcome.Verified"/> the stored code's length.</summary>
-/// <param name="Commit">Non-zero when the answer must wait for <see cref="IOtpStore.WaitForCommitAsync"/> before it is sent.</param>
-public readonly record struct VerifyResult(VerifyOutcome Outcome, int OtpLength, long Commit = 0);
+/// <summary>The outcome of a verify, and on <see cref="VerifyOutcome.Verified"/> the stored code.</summary>
+public readonly record struct VerifyResult(VerifyOutcome Outcome, OtpCode Code);

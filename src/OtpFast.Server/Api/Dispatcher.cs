@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OtpFast.Core.Store;
+using OtpFast.Core.Store.InMemory;
 using OtpFast.Server.Observability;
 
 namespace OtpFast.Server.Api;
@@ -14,11 +15,11 @@ internal sealed class Dispatcher
     private readonly OtpApi _api;
     private readonly ApiMetrics _metrics;
     private readonly PrometheusExporter? _exporter;
-    private readonly ShardedOtpStore _store;
+    private readonly IOtpStore _store;
     private readonly IHostApplicationLifetime _lifetime;
 
     /// <param name="exporter">Null with Metrics=false: /metrics is then a path like any unknown one.</param>
-    public Dispatcher(OtpApi api, ApiMetrics metrics, PrometheusExporter? exporter, ShardedOtpStore store, IHostApplicationLifetime lifetime)
+    public Dispatcher(OtpApi api, ApiMetrics metrics, PrometheusExporter? exporter, IOtpStore store, IHostApplicationLifetime lifetime)
     {
         _api = api;
         _metrics = metrics;
@@ -98,13 +99,14 @@ internal sealed class Dispatcher
         }
     }
 
-    // The accounts are loaded and the in-memory store answers from the moment the server listens
-    // (start-up refuses to go on without them), so readiness ends when the server begins to stop
-    // (a load balancer polling /readyz then stops sending before the snapshot is written), or
-    // while the disk refuses journal writes (every change would answer 503 meanwhile).
+    // The accounts are loaded and the store opened before the server listens (start-up refuses
+    // to go on without them), so readiness ends when the server begins to stop (a load balancer
+    // polling /readyz then stops sending before the snapshot is written), or while the store
+    // cannot answer (the disk refuses journal writes, Redis is unreachable): every change would
+    // answer 503 meanwhile.
     private Task Ready(HttpContext context) =>
         _lifetime.ApplicationStopping.IsCancellationRequested ? Text(context, StatusCodes.Status503ServiceUnavailable, "stopping\n")
-        : _store.Journal is { IsFailing: true } ? Text(context, StatusCodes.Status503ServiceUnavailable, "journal-failing\n")
+        : _store.NotReadyReason is { } reason ? Text(context, StatusCodes.Status503ServiceUnavailable, reason + "\n")
         : Text(context, StatusCodes.Status200OK, "ready\n");
 
     private static Task Text(HttpContext context, int status, string body, string contentType = "text/plain; charset=utf-8")

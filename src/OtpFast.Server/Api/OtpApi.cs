@@ -317,57 +317,41 @@ internal sealed partial class OtpApi
             return Task.CompletedTask;
         }
 
-        IssueResult issued = _store.Issue(account.Id, fields.Text(creator), codeType, (int)codeLength, (int)expiry, reCreate, otp);
-        if (issued.Status is IssueStatus.Full or IssueStatus.Unavailable)
+        var request = new IssueRequest(account.Id, _store.DigestCreator(account.Id, fields.Text(creator)), codeType, (int)codeLength, (int)expiry, reCreate);
+        ValueTask<IssueResult> issuing = _store.IssueAsync(request);
+        if (!issuing.IsCompletedSuccessfully)
         {
-            Fail(response, Call.Request, ApiCode.Unavailable);
-            return Task.CompletedTask;
+            return AnswerIssueAsync(response, issuing);
         }
 
-        if (issued.Status is IssueStatus.CoolingDown or IssueStatus.FailedVerifiesSpent)
-        {
-            Fail(response, Call.Request, ApiCode.RateLimited, issued.Status == IssueStatus.CoolingDown ? ApiCode.ResendCooldownMessage : ApiCode.FailedVerifiesSpentMessage);
-            return Task.CompletedTask;
-        }
-
-        if (issued.Commit != 0)
-        {
-            ValueTask<bool> durable = _store.WaitForCommitAsync(issued.Commit);
-            if (!durable.IsCompletedSuccessfully)
-            {
-                return AnswerIssuedWhenDurableAsync(response, durable, issued.Token, new CodeBytes(otp[..issued.OtpLength]));
-            }
-
-            if (!durable.Result)
-            {
-                Fail(response, Call.Request, ApiCode.Unavailable);
-                return Task.CompletedTask;
-            }
-        }
-
-        AnswerIssued(response, issued.Token, otp[..issued.OtpLength]);
+        AnswerIssue(response, issuing.Result);
         return Task.CompletedTask;
     }
 
-    private void AnswerIssued(HttpResponse response, OtpToken issued, ReadOnlySpan<byte> otp)
-    {
-        Span<byte> token = stackalloc byte[OtpToken.Length];
-        issued.Format(token);
-        Count(Call.Request, ApiCode.Accepted);
-        ApiResponse.WriteIssued(response, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]), otp, token);
-    }
+    // A store that waits (for the disk in safe mode, for Redis) answers here once it is done.
+    private async Task AnswerIssueAsync(HttpResponse response, ValueTask<IssueResult> issuing) =>
+        AnswerIssue(response, await issuing.ConfigureAwait(false));
 
-    // The answer leaves only once the change it reports is on disk (see Durability in the README).
-    private async Task AnswerIssuedWhenDurableAsync(HttpResponse response, ValueTask<bool> durable, OtpToken token, CodeBytes otp)
+    private void AnswerIssue(HttpResponse response, in IssueResult issued)
     {
-        if (await durable.ConfigureAwait(false))
+        switch (issued.Status)
         {
-            Span<byte> code = stackalloc byte[CodeAlphabet.MaxLength];
-            AnswerIssued(response, token, code[..otp.CopyTo(code)]);
-        }
-        else
-        {
-            Fail(response, Call.Request, ApiCode.Unavailable);
+            case IssueStatus.Created or IssueStatus.Existing:
+                Span<byte> token = stackalloc byte[OtpToken.Length];
+                issued.Token.Format(token);
+                Span<byte> otp = stackalloc byte[CodeAlphabet.MaxLength];
+                Count(Call.Request, ApiCode.Accepted);
+                ApiResponse.WriteIssued(response, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]), otp[..issued.Code.CopyTo(otp)], token);
+                break;
+            case IssueStatus.CoolingDown:
+                Fail(response, Call.Request, ApiCode.RateLimited, ApiCode.ResendCooldownMessage);
+                break;
+            case IssueStatus.FailedVerifiesSpent:
+                Fail(response, Call.Request, ApiCode.RateLimited, ApiCode.FailedVerifiesSpentMessage);
+                break;
+            default:
+                Fail(response, Call.Request, ApiCode.Unavailable);
+                break;
         }
     }
 
@@ -398,54 +382,33 @@ internal sealed partial class OtpApi
             return Task.CompletedTask;
         }
 
-        Span<byte> matched = stackalloc byte[CodeAlphabet.MaxLength];
-        VerifyResult result = _store.Verify(account.Id, token, fields.Text(otpField), matched);
+        ValueTask<VerifyResult> verifying = _store.VerifyAsync(new VerifyRequest(account.Id, token, new OtpCode(fields.Text(otpField))));
+        if (!verifying.IsCompletedSuccessfully)
+        {
+            return AnswerVerifyAsync(response, token, verifying);
+        }
+
+        AnswerVerify(response, token, verifying.Result);
+        return Task.CompletedTask;
+    }
+
+    private async Task AnswerVerifyAsync(HttpResponse response, OtpToken token, ValueTask<VerifyResult> verifying) =>
+        AnswerVerify(response, token, await verifying.ConfigureAwait(false));
+
+    private void AnswerVerify(HttpResponse response, OtpToken token, in VerifyResult result)
+    {
         _metrics.CountOutcome(result.Outcome);
         if (result.Outcome == VerifyOutcome.Unavailable)
         {
             Fail(response, Call.Verify, ApiCode.Unavailable);
-            return Task.CompletedTask;
+            return;
         }
 
-        if (result.Commit != 0)
-        {
-            ValueTask<bool> durable = _store.WaitForCommitAsync(result.Commit);
-            if (!durable.IsCompletedSuccessfully)
-            {
-                return AnswerVerifiedWhenDurableAsync(response, durable, result.Outcome, token, new CodeBytes(matched[..result.OtpLength]));
-            }
-
-            if (!durable.Result)
-            {
-                Fail(response, Call.Verify, ApiCode.Unavailable);
-                return Task.CompletedTask;
-            }
-        }
-
-        AnswerVerified(response, result.Outcome, token, matched[..result.OtpLength]);
-        return Task.CompletedTask;
-    }
-
-    private void AnswerVerified(HttpResponse response, VerifyOutcome outcome, OtpToken token, ReadOnlySpan<byte> matched)
-    {
         Span<byte> tokenText = stackalloc byte[OtpToken.Length];
         token.Format(tokenText);
+        Span<byte> matched = stackalloc byte[CodeAlphabet.MaxLength];
         Count(Call.Verify, ApiCode.Accepted);
-        ApiResponse.WriteVerified(response, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]), outcome, tokenText, matched);
-    }
-
-    // A "true" the disk has not taken would be a code that can verify again after a crash: 503 instead.
-    private async Task AnswerVerifiedWhenDurableAsync(HttpResponse response, ValueTask<bool> durable, VerifyOutcome outcome, OtpToken token, CodeBytes matched)
-    {
-        if (await durable.ConfigureAwait(false))
-        {
-            Span<byte> code = stackalloc byte[CodeAlphabet.MaxLength];
-            AnswerVerified(response, outcome, token, code[..matched.CopyTo(code)]);
-        }
-        else
-        {
-            Fail(response, Call.Verify, ApiCode.Unavailable);
-        }
+        ApiResponse.WriteVerified(response, NextTransactionId(stackalloc byte[TransactionIdGenerator.MaxDigits]), result.Outcome, tokenText, matched[..result.Code.CopyTo(matched)]);
     }
 
     /// <summary>Codes 402 and 403.</summary>

@@ -1,6 +1,7 @@
 using OtpFast.Core.IO;
 using OtpFast.Core.Store;
-using OtpFast.Core.Store.Journal;
+using OtpFast.Core.Store.InMemory;
+using OtpFast.Core.Store.InMemory.Journal;
 
 namespace OtpFast.Server.Hosting;
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Console;
 using OtpFast.Core.Accounts;
 using OtpFast.Core.IO;
 using OtpFast.Core.Store;
+using OtpFast.Core.Store.InMemory;
 using OtpFast.Core.Transactions;
 using OtpFast.Server.Accounts;
 using OtpFast.Server.Api;
@@ -129,7 +130,7 @@ internal static class ServerHost
             sp.GetRequiredService<OtpApi>(),
             metrics,
             sp.GetService<PrometheusExporter>(),
-            sp.GetRequiredService<ShardedOtpStore>(),
+            sp.GetRequiredService<IOtpStore>(),
             sp.GetRequiredService<IHostApplicationLifetime>()));
         builder.Services.AddHostedService(sp => new AccountsReloader(
             accountsPath,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using OtpFast.Core.Store;
-using OtpFast.Core.Store.Journal;
+using OtpFast.Core.Store.InMemory;
+using OtpFast.Core.Store.InMemory.Journal;
 using OtpFast.Core.Transactions;
 
 namespace OtpFast.Server.Hosting;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text;
 using OtpFast.Core.Store;
+using OtpFast.Core.Store.InMemory;
 using OtpFast.Server.Accounts;
 using OtpFast.Server.Api;
 

@@ -1,4 +1,5 @@
 using OtpFast.Core.Store;
+using OtpFast.Core.Store.InMemory;
 
 namespace OtpFast.Core.Tests.Store;
 

@@ -1,5 +1,6 @@
 using OtpFast.Core.Store;
-using OtpFast.Core.Store.Journal;
+using OtpFast.Core.Store.InMemory;
+using OtpFast.Core.Store.InMemory.Journal;
 using OtpFast.Core.Tests.Store.Journal;
 
 namespace OtpFast.Core.Tests.Store;

@@ -1,5 +1,6 @@
 using OtpFast.Core.Codes;
 using OtpFast.Core.Store;
+using OtpFast.Core.Store.InMemory;
 using OtpFast.Core.Tokens;
 
 namespace OtpFast.Core.Tests.Store;
@@ -204,7 +205,7 @@ public class ShardedOtpStoreTests
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
         var store = new ShardedOtpStore(new OtpStoreOptions { ResendCooldown = TimeSpan.FromSeconds(10), ShardCount = 2 }, time);
         byte[] otp = new byte[12];
-        IssueResult first = store.Issue(1, "a"u8, CodeType.Num, 6, 300, false, otp);
+        PendingIssue first = store.Issue(1, "a"u8, CodeType.Num, 6, 300, false, otp);
         Assert.Equal(IssueStatus.CoolingDown, store.Issue(1, "a"u8, CodeType.Num, 6, 300, true, otp).Status);
         Assert.Equal(first.Token, store.Issue(1, "a"u8, CodeType.Num, 6, 300, false, otp).Token);
         Assert.Equal(IssueStatus.Created, store.Issue(2, "a"u8, CodeType.Num, 6, 300, true, otp).Status);

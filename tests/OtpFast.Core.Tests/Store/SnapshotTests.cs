@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using OtpFast.Core.Codes;
 using OtpFast.Core.Store;
+using OtpFast.Core.Store.InMemory;
 using OtpFast.Core.Tokens;
 
 namespace OtpFast.Core.Tests.Store;
@@ -25,7 +26,7 @@ public sealed class SnapshotTests : IDisposable
         for (int i = 0; i < 100_000; i++)
         {
             string creator = $"user{i}@example.com";
-            IssueResult r = store.Issue(1 + (i % 3), Encoding.UTF8.GetBytes(creator), (CodeType)(i % 3), 4 + (i % 9), i % 10 == 0 ? 0 : 600, false, otp);
+            PendingIssue r = store.Issue(1 + (i % 3), Encoding.UTF8.GetBytes(creator), (CodeType)(i % 3), 4 + (i % 9), i % 10 == 0 ? 0 : 600, false, otp);
             pairs.Add((r.Token, Encoding.ASCII.GetString(otp[..r.OtpLength]), creator));
         }
 

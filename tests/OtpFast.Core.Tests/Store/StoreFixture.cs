@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using OtpFast.Core.Codes;
 using OtpFast.Core.Store;
+using OtpFast.Core.Store.InMemory;
 using OtpFast.Core.Tokens;
 
 namespace OtpFast.Core.Tests.Store;
@@ -44,7 +45,7 @@ internal sealed class StoreFixture
     public (IssueStatus Status, OtpToken Token, string Otp) Issue(int account, string creator, int expirySeconds = 300, bool reCreate = false, int length = 6, CodeType type = CodeType.Num)
     {
         Span<byte> otp = stackalloc byte[CodeAlphabet.MaxLength];
-        IssueResult result = Store.Issue(account, Encoding.UTF8.GetBytes(creator), type, length, expirySeconds, reCreate, otp);
+        PendingIssue result = Store.Issue(account, Encoding.UTF8.GetBytes(creator), type, length, expirySeconds, reCreate, otp);
         return (result.Status, result.Token, Encoding.ASCII.GetString(otp[..result.OtpLength]));
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using OtpFast.Core.Codes;
 using OtpFast.Core.Store;
+using OtpFast.Core.Store.InMemory;
 using OtpFast.Core.Tokens;
 using OtpFast.Server.Hosting;
 

@@ -1,7 +1,8 @@
 using System.Text;
 using OtpFast.Core.Codes;
 using OtpFast.Core.Store;
-using OtpFast.Core.Store.Journal;
+using OtpFast.Core.Store.InMemory;
+using OtpFast.Core.Store.InMemory.Journal;
 
 namespace OtpFast.Core.Tests.Store.Journal;
 
@@ -13,10 +14,10 @@ public sealed class DurabilityModeTests
         using var j = new JournaledStore(DurabilityMode.Safe, maxAttempts: 2);
         Assert.Equal(0, Issue(j, "a", reCreate: false).Commit);
         Assert.NotEqual(0, Issue(j, "a", reCreate: true).Commit);
-        IssueResult b = Issue(j, "b", reCreate: false);
+        PendingIssue b = Issue(j, "b", reCreate: false);
         Assert.Equal(0, Verify(j, b, wrong: true).Commit);
         Assert.NotEqual(0, Verify(j, b, wrong: true).Commit);
-        IssueResult c = Issue(j, "c", reCreate: false);
+        PendingIssue c = Issue(j, "c", reCreate: false);
         Assert.NotEqual(0, Verify(j, c, wrong: false).Commit);
         Assert.Equal(0, Verify(j, c, wrong: false).Commit);
     }
@@ -25,7 +26,7 @@ public sealed class DurabilityModeTests
     public void StrictWaitsForEveryAnswerThatDependsOnARecord()
     {
         using var j = new JournaledStore(DurabilityMode.Strict);
-        IssueResult a = Issue(j, "a", reCreate: false);
+        PendingIssue a = Issue(j, "a", reCreate: false);
         Assert.NotEqual(0, a.Commit);
         Assert.NotEqual(0, Issue(j, "a", reCreate: false).Commit);
         Assert.NotEqual(0, Verify(j, a, wrong: true).Commit);
@@ -37,7 +38,7 @@ public sealed class DurabilityModeTests
     public void RelaxedNeverWaits()
     {
         using var j = new JournaledStore(DurabilityMode.Relaxed, maxAttempts: 1);
-        IssueResult a = Issue(j, "a", reCreate: false);
+        PendingIssue a = Issue(j, "a", reCreate: false);
         Assert.Equal(0, a.Commit);
         Assert.Equal(0, Issue(j, "a", reCreate: true).Commit);
         Assert.Equal(0, Verify(j, Issue(j, "b", reCreate: false), wrong: true).Commit);
@@ -48,8 +49,8 @@ public sealed class DurabilityModeTests
     public async Task AWaitCompletesOnceTheRecordIsOnDiskAndTheSegmentHoldsIt()
     {
         using var j = new JournaledStore(DurabilityMode.Safe);
-        IssueResult pair = Issue(j, "a", reCreate: false);
-        VerifyResult consumed = Verify(j, pair, wrong: false);
+        PendingIssue pair = Issue(j, "a", reCreate: false);
+        PendingVerify consumed = Verify(j, pair, wrong: false);
         long before = new FileInfo(Directory.GetFiles(j.Dir, "journal.*").Single()).Length;
 
         Assert.True(await j.Fixture.Store.WaitForCommitAsync(consumed.Commit).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
@@ -66,7 +67,7 @@ public sealed class DurabilityModeTests
         var waits = new List<Task<bool>>();
         for (int i = 0; i < 2000; i++)
         {
-            IssueResult r = Issue(j, $"user{i}", reCreate: false);
+            PendingIssue r = Issue(j, $"user{i}", reCreate: false);
             waits.Add(j.Fixture.Store.WaitForCommitAsync(r.Commit).AsTask());
         }
 
@@ -77,16 +78,16 @@ public sealed class DurabilityModeTests
         Assert.True(j.Journal.DurableRound < 1000, $"{j.Journal.DurableRound} rounds for 2000 waits");
     }
 
-    private static IssueResult Issue(JournaledStore j, string creator, bool reCreate)
+    private static PendingIssue Issue(JournaledStore j, string creator, bool reCreate)
     {
         Span<byte> otp = stackalloc byte[CodeAlphabet.MaxLength];
-        IssueResult r = j.Fixture.Store.Issue(1, Encoding.UTF8.GetBytes(creator), CodeType.Num, 6, 300, reCreate, otp);
+        PendingIssue r = j.Fixture.Store.Issue(1, Encoding.UTF8.GetBytes(creator), CodeType.Num, 6, 300, reCreate, otp);
         Assert.True(r.Status is IssueStatus.Created or IssueStatus.Existing);
         Otps[r.Token] = Encoding.ASCII.GetString(otp[..r.OtpLength]);
         return r;
     }
 
-    private static VerifyResult Verify(JournaledStore j, IssueResult pair, bool wrong)
+    private static PendingVerify Verify(JournaledStore j, PendingIssue pair, bool wrong)
     {
         string otp = Otps[pair.Token];
         Span<byte> matched = stackalloc byte[CodeAlphabet.MaxLength];

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using OtpFast.Core.Store;
-using OtpFast.Core.Store.Journal;
+using OtpFast.Core.Store.InMemory;
+using OtpFast.Core.Store.InMemory.Journal;
 
 namespace OtpFast.Core.Tests.Store.Journal;
 

@@ -1,6 +1,6 @@
 using OtpFast.Core.IO;
 
-namespace OtpFast.Core.Store;
+namespace OtpFast.Core.Store.InMemory;
 
 /// <summary>
 /// The snapshot on disk (<c>pairs.snapshot</c> in the data directory): written atomically,

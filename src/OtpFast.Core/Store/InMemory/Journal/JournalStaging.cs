@@ -1,4 +1,4 @@
-namespace OtpFast.Core.Store.Journal;
+namespace OtpFast.Core.Store.InMemory.Journal;
 
 /// <summary>
 /// The writer's bytes of one round (every shard's drained records, in shard order) until the

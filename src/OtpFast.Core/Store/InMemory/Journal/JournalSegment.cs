@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
 
-namespace OtpFast.Core.Store.Journal;
+namespace OtpFast.Core.Store.InMemory.Journal;
 
 /// <summary>
 /// A journal segment file, <c>journal.NNNNNNNNNNNN</c> in the data directory: a header naming the

@@ -1,6 +1,6 @@
 using OtpFast.Core.IO;
 
-namespace OtpFast.Core.Store.Journal;
+namespace OtpFast.Core.Store.InMemory.Journal;
 
 /// <summary>
 /// Writes a snapshot that covers every journal segment before a given one, then deletes those

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace OtpFast.Core.Store;
+namespace OtpFast.Core.Store.InMemory;
 
 /// <summary>Which 128-bit key of a <see cref="PairEntry"/> an index looks up, and its chain link.</summary>
 internal interface IPairKey

@@ -1,4 +1,4 @@
-namespace OtpFast.Core.Store.Journal;
+namespace OtpFast.Core.Store.InMemory.Journal;
 
 /// <summary>What the journal reports to its host (Core has no logger; the server logs these).</summary>
 public interface IJournalEvents

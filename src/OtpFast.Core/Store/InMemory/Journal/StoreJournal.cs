@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.Win32.SafeHandles;
 using OtpFast.Core.IO;
 
-namespace OtpFast.Core.Store.Journal;
+namespace OtpFast.Core.Store.InMemory.Journal;
 
 /// <summary>
 /// The write-ahead journal of a <see cref="ShardedOtpStore"/>: one writer thread that drains

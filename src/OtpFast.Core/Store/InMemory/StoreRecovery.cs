@@ -1,7 +1,7 @@
 using OtpFast.Core.IO;
-using OtpFast.Core.Store.Journal;
+using OtpFast.Core.Store.InMemory.Journal;
 
-namespace OtpFast.Core.Store;
+namespace OtpFast.Core.Store.InMemory;
 
 /// <summary>
 /// Rebuilds the store at start from the data directory: the snapshot, then every journal

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using OtpFast.Core.Codes;
-using OtpFast.Core.Store.Journal;
+using OtpFast.Core.Store.InMemory.Journal;
 using OtpFast.Core.Tokens;
 
-namespace OtpFast.Core.Store;
+namespace OtpFast.Core.Store.InMemory;
 
 /// <summary>
 /// One shard of the store: its own lock, entry table, token and creator indexes, and expiry wheel.
@@ -83,7 +83,7 @@ internal sealed class OtpShard : IExpiryHandler
     /// The code and token are drawn only when a pair is created, so a repeated request
     /// (reCreate=false) costs one lookup; drawing them under the lock costs ~80 ns.
     /// </remarks>
-    public IssueResult Issue(int accountId, UInt128 creator, CodeType codeType, int otpLength, long deadline, bool reCreate, long now, Span<byte> otp)
+    public PendingIssue Issue(int accountId, UInt128 creator, CodeType codeType, int otpLength, long deadline, bool reCreate, long now, Span<byte> otp)
     {
         ulong creatorLow = (ulong)creator;
         ulong creatorHigh = (ulong)(creator >> 64);
@@ -100,18 +100,18 @@ internal sealed class OtpShard : IExpiryHandler
                     int length = old.OtpLength;
                     ReadOnlySpan<byte> stored = old.Otp;
                     stored[..length].CopyTo(otp);
-                    return new IssueResult(IssueStatus.Existing, TokenOf(ref old), length, ReadCommit());
+                    return new PendingIssue(IssueStatus.Existing, TokenOf(ref old), length, ReadCommit());
                 }
 
                 // A new pair would be a fresh set of guesses: not while this creator's budget is spent.
                 if (_budget.IsSpent(old, nowTenths))
                 {
-                    return new IssueResult(IssueStatus.FailedVerifiesSpent, default, 0, ReadCommit());
+                    return new PendingIssue(IssueStatus.FailedVerifiesSpent, default, 0, ReadCommit());
                 }
 
                 if (_cooldownTenths > 0 && nowTenths - old.CreatedAt < _cooldownTenths)
                 {
-                    return new IssueResult(IssueStatus.CoolingDown, default, 0, ReadCommit());
+                    return new PendingIssue(IssueStatus.CoolingDown, default, 0, ReadCommit());
                 }
 
                 replacesLive = old.IsLive(now);
@@ -119,7 +119,7 @@ internal sealed class OtpShard : IExpiryHandler
 
             if (_journal is { CanAppend: false })
             {
-                return new IssueResult(IssueStatus.Unavailable, default, 0);
+                return new PendingIssue(IssueStatus.Unavailable, default, 0);
             }
 
             ushort carriedFailures = 0;
@@ -133,7 +133,7 @@ internal sealed class OtpShard : IExpiryHandler
             }
             else if (!_store.TryReserve())
             {
-                return new IssueResult(IssueStatus.Full, default, 0);
+                return new PendingIssue(IssueStatus.Full, default, 0);
             }
 
             OtpToken newToken;
@@ -173,52 +173,52 @@ internal sealed class OtpShard : IExpiryHandler
                 commit = MustWait(replacesLive ? DurableChange.Replaced : DurableChange.Other) ? round : 0;
             }
 
-            return new IssueResult(IssueStatus.Created, newToken, otpLength, commit);
+            return new PendingIssue(IssueStatus.Created, newToken, otpLength, commit);
         }
     }
 
-    public VerifyResult Verify(int accountId, OtpToken token, ReadOnlySpan<byte> otp, Span<byte> matchedOtp, long now)
+    public PendingVerify Verify(int accountId, OtpToken token, ReadOnlySpan<byte> otp, Span<byte> matchedOtp, long now)
     {
         lock (_lock)
         {
             int index = _byToken.Find((ulong)token.Value, (ulong)(token.Value >> 64));
             if (index < 0)
             {
-                return new VerifyResult(VerifyOutcome.Unknown, 0, ReadCommit());
+                return new PendingVerify(VerifyOutcome.Unknown, 0, ReadCommit());
             }
 
             ref PairEntry entry = ref _table[index];
             if (entry.AccountId != accountId)
             {
-                return new VerifyResult(VerifyOutcome.Unknown, 0, ReadCommit());
+                return new PendingVerify(VerifyOutcome.Unknown, 0, ReadCommit());
             }
 
             if ((entry.Flags & PairFlags.Used) != 0)
             {
-                return new VerifyResult(VerifyOutcome.Used, 0, ReadCommit());
+                return new PendingVerify(VerifyOutcome.Used, 0, ReadCommit());
             }
 
             if ((entry.Flags & PairFlags.Locked) != 0)
             {
-                return new VerifyResult(VerifyOutcome.Locked, 0, ReadCommit());
+                return new PendingVerify(VerifyOutcome.Locked, 0, ReadCommit());
             }
 
             if ((entry.Flags & PairFlags.Expired) != 0 || now >= entry.Deadline)
             {
-                return new VerifyResult(VerifyOutcome.Expired, 0, ReadCommit());
+                return new PendingVerify(VerifyOutcome.Expired, 0, ReadCommit());
             }
 
             // Spent: nothing is compared, so an answer cannot leak whether this guess was right.
             int nowTenths = (int)(now / 100);
             if (_budget.IsSpent(entry, nowTenths))
             {
-                return new VerifyResult(VerifyOutcome.Locked, 0, ReadCommit());
+                return new PendingVerify(VerifyOutcome.Locked, 0, ReadCommit());
             }
 
             // Either answer below changes the pair: refuse before comparing if it cannot be recorded.
             if (_journal is { CanAppend: false })
             {
-                return new VerifyResult(VerifyOutcome.Unavailable, 0);
+                return new PendingVerify(VerifyOutcome.Unavailable, 0);
             }
 
             int length = entry.OtpLength;
@@ -230,7 +230,7 @@ internal sealed class OtpShard : IExpiryHandler
                 entry.Flags |= PairFlags.Used;
                 entry.CreatorFailures = 0;
                 Bury(index, now + _tombstoneMs);
-                return new VerifyResult(VerifyOutcome.Verified, length, RecordState(ref entry, DurableChange.ConsumedOrLocked));
+                return new PendingVerify(VerifyOutcome.Verified, length, RecordState(ref entry, DurableChange.ConsumedOrLocked));
             }
 
             // Spending the creator's budget locks the creator out: in safe mode it waits for the disk like a lock.
@@ -247,7 +247,7 @@ internal sealed class OtpShard : IExpiryHandler
                 change = DurableChange.ConsumedOrLocked;
             }
 
-            return new VerifyResult(VerifyOutcome.Mismatch, 0, RecordState(ref entry, change));
+            return new PendingVerify(VerifyOutcome.Mismatch, 0, RecordState(ref entry, change));
         }
     }
 

@@ -1,4 +1,4 @@
-namespace OtpFast.Core.Store;
+namespace OtpFast.Core.Store.InMemory;
 
 /// <summary>Receives the store's entries one by one (snapshots), without a copy of the whole store.</summary>
 internal interface IPairVisitor

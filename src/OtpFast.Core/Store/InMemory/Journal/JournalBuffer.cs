@@ -1,4 +1,4 @@
-namespace OtpFast.Core.Store.Journal;
+namespace OtpFast.Core.Store.InMemory.Journal;
 
 /// <summary>
 /// One shard's records not yet handed to the journal writer. Only touched under the shard's

@@ -1,4 +1,4 @@
-namespace OtpFast.Core.Store;
+namespace OtpFast.Core.Store.InMemory;
 
 /// <summary>
 /// How many wrong codes one account + tokenCreator may send in a window, across all its pairs.

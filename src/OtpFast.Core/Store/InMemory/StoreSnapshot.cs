@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 
-namespace OtpFast.Core.Store;
+namespace OtpFast.Core.Store.InMemory;
 
 /// <summary>
 /// The binary snapshot of every pair (with attempt counts and used/locked flags) written at a

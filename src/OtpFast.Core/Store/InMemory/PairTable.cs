@@ -1,4 +1,4 @@
-namespace OtpFast.Core.Store;
+namespace OtpFast.Core.Store.InMemory;
 
 /// <summary>Paged storage of <see cref="PairEntry"/> with a free list, owned by one shard.</summary>
 /// <remarks>

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace OtpFast.Core.Store;
+namespace OtpFast.Core.Store.InMemory;
 
 /// <summary>Told by the wheel that an entry's deadline has passed (the wheel has unlinked it).</summary>
 internal interface IExpiryHandler

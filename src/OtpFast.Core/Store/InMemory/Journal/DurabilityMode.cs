@@ -1,4 +1,4 @@
-namespace OtpFast.Core.Store.Journal;
+namespace OtpFast.Core.Store.InMemory.Journal;
 
 /// <summary>When an answer may leave the server relative to its journal record reaching the disk.</summary>
 public enum DurabilityMode

@@ -1,4 +1,4 @@
-namespace OtpFast.Core.Store.Journal;
+namespace OtpFast.Core.Store.InMemory.Journal;
 
 /// <summary>The kinds of change that <see cref="DurabilityMode.Safe"/> tells apart.</summary>
 internal enum DurableChange

@@ -1,9 +1,9 @@
 using OtpFast.Core.Codes;
 using OtpFast.Core.Hashing;
-using OtpFast.Core.Store.Journal;
+using OtpFast.Core.Store.InMemory.Journal;
 using OtpFast.Core.Tokens;
 
-namespace OtpFast.Core.Store;
+namespace OtpFast.Core.Store.InMemory;
 
 /// <summary>
 /// The in-memory <see cref="IOtpStore"/>: a power-of-two number of independently locked shards.
@@ -16,8 +16,6 @@ namespace OtpFast.Core.Store;
 /// </remarks>
 public sealed class ShardedOtpStore : IOtpStore
 {
-    private const int MaxTokenCreatorBytes = 1024;
-
     // A full store frees room by reclaiming tombstones; racing issuers may take the room first,
     // so a request tries a few times before it answers Full.
     private const int GiveWayTries = 4;
@@ -107,13 +105,50 @@ public sealed class ShardedOtpStore : IOtpStore
     /// <summary>Milliseconds since the store was created, from the monotonic clock.</summary>
     public long NowMs => (long)((_time.GetTimestamp() - _startTimestamp) * _msPerTimestampTick);
 
-    public IssueResult Issue(int accountId, ReadOnlySpan<byte> tokenCreator, CodeType codeType, int codeLength, int expirySeconds, bool reCreate, Span<byte> otp)
+    public UInt128 DigestCreator(int accountId, ReadOnlySpan<byte> tokenCreator)
     {
-        if (tokenCreator.IsEmpty || tokenCreator.Length > MaxTokenCreatorBytes)
+        if (tokenCreator.IsEmpty || tokenCreator.Length > IssueRequest.MaxTokenCreatorBytes)
         {
             throw new ArgumentOutOfRangeException(nameof(tokenCreator), "tokenCreator must be 1 to 1024 UTF-8 bytes.");
         }
 
+        Span<byte> input = stackalloc byte[4 + IssueRequest.MaxTokenCreatorBytes];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(input, accountId);
+        tokenCreator.CopyTo(input[4..]);
+        return _creatorHash.Hash(input[..(4 + tokenCreator.Length)]);
+    }
+
+    public ValueTask<IssueResult> IssueAsync(in IssueRequest request)
+    {
+        Span<byte> otp = stackalloc byte[CodeAlphabet.MaxLength];
+        PendingIssue pending = Issue(request.AccountId, request.Creator, request.CodeType, request.CodeLength, request.ExpirySeconds, request.ReCreate, otp);
+        var result = new IssueResult(pending.Status, pending.Token, new OtpCode(otp[..pending.OtpLength]));
+        return pending.Commit == 0 ? new ValueTask<IssueResult>(result) : WhenDurable(WaitForCommitAsync(pending.Commit), result);
+    }
+
+    public ValueTask<VerifyResult> VerifyAsync(in VerifyRequest request)
+    {
+        Span<byte> sent = stackalloc byte[CodeAlphabet.MaxLength];
+        Span<byte> matched = stackalloc byte[CodeAlphabet.MaxLength];
+        PendingVerify pending = Verify(request.AccountId, request.Token, sent[..request.Code.CopyTo(sent)], matched);
+        var result = new VerifyResult(pending.Outcome, new OtpCode(matched[..pending.OtpLength]));
+        return pending.Commit == 0 ? new ValueTask<VerifyResult>(result) : WhenDurable(WaitForCommitAsync(pending.Commit), result);
+    }
+
+    public string? NotReadyReason => _journal is { IsFailing: true } ? "journal-failing" : null;
+
+    /// <summary>Issues with the digest of <paramref name="tokenCreator"/> (see <see cref="DigestCreator"/>).</summary>
+    /// <param name="otp">Receives the pair's code; must hold <see cref="CodeAlphabet.MaxLength"/> bytes.</param>
+    public PendingIssue Issue(int accountId, ReadOnlySpan<byte> tokenCreator, CodeType codeType, int codeLength, int expirySeconds, bool reCreate, Span<byte> otp) =>
+        Issue(accountId, DigestCreator(accountId, tokenCreator), codeType, codeLength, expirySeconds, reCreate, otp);
+
+    /// <summary>
+    /// The synchronous issue behind <see cref="IssueAsync"/>: its answer may only be sent once
+    /// <see cref="WaitForCommitAsync"/> of its <c>Commit</c> says the change is durable.
+    /// </summary>
+    /// <param name="otp">Receives the pair's code; must hold <see cref="CodeAlphabet.MaxLength"/> bytes.</param>
+    public PendingIssue Issue(int accountId, UInt128 creator, CodeType codeType, int codeLength, int expirySeconds, bool reCreate, Span<byte> otp)
+    {
         if (!CodeAlphabet.IsValidLength(codeLength))
         {
             throw new ArgumentOutOfRangeException(nameof(codeLength));
@@ -124,11 +159,10 @@ public sealed class ShardedOtpStore : IOtpStore
             throw new ArgumentOutOfRangeException(nameof(expirySeconds));
         }
 
-        UInt128 creator = CreatorDigest(accountId, tokenCreator);
         OtpShard shard = _shards[(int)(ulong)creator & _shardMask];
         long now = NowMs;
         long deadline = expirySeconds == 0 ? long.MaxValue : now + (expirySeconds * 1000L);
-        IssueResult result = shard.Issue(accountId, creator, codeType, codeLength, deadline, reCreate, now, otp);
+        PendingIssue result = shard.Issue(accountId, creator, codeType, codeLength, deadline, reCreate, now, otp);
         for (int tries = 0; result.Status == IssueStatus.Full && tries < GiveWayTries && GiveWayOldestTombstone(); tries++)
         {
             result = shard.Issue(accountId, creator, codeType, codeLength, deadline, reCreate, now, otp);
@@ -137,12 +171,18 @@ public sealed class ShardedOtpStore : IOtpStore
         return result;
     }
 
-    public VerifyResult Verify(int accountId, OtpToken token, ReadOnlySpan<byte> otp, Span<byte> matchedOtp)
+    /// <summary>The synchronous verify behind <see cref="VerifyAsync"/> (its answer waits like <see cref="Issue(int, UInt128, CodeType, int, int, bool, Span{byte})"/>'s).</summary>
+    /// <param name="matchedOtp">On a match, receives the stored code; must hold <see cref="CodeAlphabet.MaxLength"/> bytes.</param>
+    public PendingVerify Verify(int accountId, OtpToken token, ReadOnlySpan<byte> otp, Span<byte> matchedOtp)
     {
         OtpShard shard = _shards[(int)(ulong)token.Value & _shardMask];
         return shard.Verify(accountId, token, otp, matchedOtp, NowMs);
     }
 
+    /// <summary>
+    /// Completes once the change behind a result's non-zero <c>Commit</c> is durable: true, or
+    /// false when it could not be made durable in time (the answer must then be 503, never the result).
+    /// </summary>
     public ValueTask<bool> WaitForCommitAsync(long commit) =>
         commit == 0 || _journal is null ? new ValueTask<bool>(true) : _journal.WaitAsync(commit);
 
@@ -292,11 +332,11 @@ public sealed class ShardedOtpStore : IOtpStore
         return new OtpToken((value & ~(UInt128)(uint)_shardMask) | (uint)shard.Index);
     }
 
-    private UInt128 CreatorDigest(int accountId, ReadOnlySpan<byte> tokenCreator)
-    {
-        Span<byte> input = stackalloc byte[4 + MaxTokenCreatorBytes];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(input, accountId);
-        tokenCreator.CopyTo(input[4..]);
-        return _creatorHash.Hash(input[..(4 + tokenCreator.Length)]);
-    }
+    // The answer leaves only once the change it reports is on disk (see Durability in the README):
+    // a "true" the disk has not taken would be a code that can verify again after a crash.
+    private static async ValueTask<IssueResult> WhenDurable(ValueTask<bool> durable, IssueResult result) =>
+        await durable.ConfigureAwait(false) ? result : new IssueResult(IssueStatus.Unavailable, default, default);
+
+    private static async ValueTask<VerifyResult> WhenDurable(ValueTask<bool> durable, VerifyResult result) =>
+        await durable.ConfigureAwait(false) ? result : new VerifyResult(VerifyOutcome.Unavailable, default);
 }

@@ -1,4 +1,4 @@
-namespace OtpFast.Core.Store;
+namespace OtpFast.Core.Store.InMemory;
 
 /// <summary>
 /// The one background thread per process that advances the expiry wheels of the registered stores.

@@ -1,6 +1,6 @@
 using OtpFast.Core.IO;
 
-namespace OtpFast.Core.Store.Journal;
+namespace OtpFast.Core.Store.InMemory.Journal;
 
 /// <summary>
 /// Replays journal segments into a store at start, never dropping a good record because of a

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace OtpFast.Core.Store;
+namespace OtpFast.Core.Store.InMemory;
 
 /// <summary>
 /// A shard's tombstones (used, locked and expired entries) in the order they died, oldest

@@ -1,6 +1,6 @@
 using System.Threading.Tasks.Sources;
 
-namespace OtpFast.Core.Store.Journal;
+namespace OtpFast.Core.Store.InMemory.Journal;
 
 /// <summary>
 /// Answers waiting for a writer round to reach the disk. Waiters are pooled

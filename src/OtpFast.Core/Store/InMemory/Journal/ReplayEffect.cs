@@ -1,4 +1,4 @@
-namespace OtpFast.Core.Store.Journal;
+namespace OtpFast.Core.Store.InMemory.Journal;
 
 /// <summary>What one replayed journal record did to the store.</summary>
 internal enum ReplayEffect
