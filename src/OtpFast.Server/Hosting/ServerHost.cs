@@ -100,24 +100,7 @@ internal static class ServerHost
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new AccountsHolder(accounts));
         builder.Services.AddSingleton(sp => new AccountRateLimiter(options.DefaultAccountRatePerSecond, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(sp => new ExpiryHeartbeat(TimeSpan.FromMilliseconds(100)));
-        builder.Services.AddSingleton(sp => new PairPersistence(
-            options.DataDir, sp.GetRequiredService<TimeProvider>(), options.Journal, sp.GetRequiredService<ILogger<PairPersistence>>()));
-        builder.Services.AddSingleton(sp =>
-        {
-            ShardedOtpStore store = sp.GetRequiredService<PairPersistence>().Open(
-                new OtpStoreOptions
-                {
-                    MaxLivePairs = options.MaxLivePairs,
-                    MaxVerifyAttempts = options.MaxVerifyAttempts,
-                    ResendCooldown = TimeSpan.FromSeconds(options.ResendCooldownSeconds),
-                    MaxFailedVerifiesPerCreator = options.MaxFailedVerifiesPerCreator,
-                    FailedVerifyWindow = TimeSpan.FromSeconds(options.FailedVerifyWindowSeconds),
-                });
-            sp.GetRequiredService<ExpiryHeartbeat>().Register(store);
-            return store;
-        });
-        builder.Services.AddSingleton<IOtpStore>(sp => sp.GetRequiredService<ShardedOtpStore>());
+        InMemoryStoreService.AddTo(builder.Services, options);
         builder.Services.AddSingleton(sp => new TransactionIdGenerator(options.NodeId, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(_ => metrics);
         builder.Services.AddSingleton<OtpApi>();
@@ -140,17 +123,14 @@ internal static class ServerHost
 
         WebApplication app = builder.Build();
         app.Run(app.Services.GetRequiredService<Dispatcher>().DispatchAsync);
-        metrics.ObserveState(app.Services.GetRequiredService<ShardedOtpStore>(), app.Services.GetRequiredService<AccountsHolder>());
+        metrics.ObserveState(app.Services.GetService<ShardedOtpStore>(), app.Services.GetRequiredService<AccountsHolder>());
 
         // The container disposes singletons in the reverse order they were made: the lock first,
         // so it is released last, after the journal. The store is opened (snapshot + journal
         // replayed) before the server listens, so a start-up that cannot read or journal its
         // pairs fails here, not on the first request.
         _ = app.Services.GetRequiredService<DataDirLock>();
-        _ = app.Services.GetRequiredService<ShardedOtpStore>();
-
-        // Runs after Kestrel has stopped and drained in-flight requests.
-        app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<PairPersistence>().Stop());
+        _ = app.Services.GetRequiredService<IOtpStore>();
         return app;
     }
 }

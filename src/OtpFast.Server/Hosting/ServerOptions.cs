@@ -127,6 +127,16 @@ internal sealed class ServerOptions
     /// <summary>The console log format: simple (text), json (one object per line) or systemd.</summary>
     public required string LogFormat { get; init; }
 
+    /// <summary>The store's limits from these settings.</summary>
+    public OtpStoreOptions StoreLimits => new()
+    {
+        MaxLivePairs = MaxLivePairs,
+        MaxVerifyAttempts = MaxVerifyAttempts,
+        ResendCooldown = TimeSpan.FromSeconds(ResendCooldownSeconds),
+        MaxFailedVerifiesPerCreator = MaxFailedVerifiesPerCreator,
+        FailedVerifyWindow = TimeSpan.FromSeconds(FailedVerifyWindowSeconds),
+    };
+
     public JournalOptions Journal => new()
     {
         Mode = Durability,

@@ -28,7 +28,7 @@ internal static class ServerRun
             return ExitCodes.CannotStart;
         }
 
-        PairPersistence persistence = app.Services.GetRequiredService<PairPersistence>();
+        PairPersistence? persistence = app.Services.GetService<PairPersistence>();
         try
         {
             app.WaitForShutdown();
@@ -39,6 +39,6 @@ internal static class ServerRun
             app.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
 
-        return persistence.PersistedOnStop ? ExitCodes.Ok : ExitCodes.PersistFailed;
+        return persistence is not { PersistedOnStop: false } ? ExitCodes.Ok : ExitCodes.PersistFailed;
     }
 }

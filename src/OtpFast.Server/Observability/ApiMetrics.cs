@@ -138,13 +138,19 @@ internal sealed class ApiMetrics : IDisposable
     }
 
     /// <summary>Adds the gauges read from the store and the accounts, which the container makes after this.</summary>
-    public void ObserveState(ShardedOtpStore store, AccountsHolder accounts)
+    /// <param name="store">The embedded store, whose counts are read here; null for a shared store (Redis counts its own keys).</param>
+    public void ObserveState(ShardedOtpStore? store, AccountsHolder accounts)
     {
+        _meter.CreateObservableGauge("otpfast.accounts", () => (long)accounts.Current.Accounts.Count, description: "Accounts loaded.");
+        if (store is null)
+        {
+            return;
+        }
+
         _meter.CreateObservableGauge("otpfast.live_pairs", () => Math.Max(0, store.LiveCount - store.TombstoneCount), description: "Token-OTP pairs that can still verify (tombstones apart).");
         _meter.CreateObservableGauge("otpfast.tombstones", () => store.TombstoneCount, description: "Used, locked and expired pairs kept to answer why a verify fails; they count towards MaxLivePairs but give way.");
         _meter.CreateObservableCounter("otpfast.tombstones_given_way", () => store.TombstonesGivenWay, description: "Tombstones reclaimed early, oldest first, to make room for a new pair in a full store.");
         _meter.CreateObservableCounter("otpfast.failed_verify_lockouts", () => store.FailedVerifyBudgetsSpent, description: "Times an account + tokenCreator spent MaxFailedVerifiesPerCreator: locked out for the rest of its window.");
-        _meter.CreateObservableGauge("otpfast.accounts", () => (long)accounts.Current.Accounts.Count, description: "Accounts loaded.");
         if (store.Journal is not { } journal)
         {
             return;
