@@ -46,6 +46,10 @@ internal sealed class ServerOptions
         ["CommitTimeoutMilliseconds"] = JournalOptions.DefaultCommitTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture),
         ["JournalCompactMegabytes"] = (JournalOptions.DefaultCompactBytes >> 20).ToString(CultureInfo.InvariantCulture),
         ["Metrics"] = "true",
+        ["Store"] = "memory",
+        ["Redis"] = "",
+        ["RedisTimeoutMilliseconds"] = "1000",
+        ["RedisKeyPrefix"] = "o:",
 
         // ASP.NET Core starts an Activity (a W3C trace id, a log scope) for every request
         // whenever this category logs at any level: ~5% of a request's CPU in a profile.
@@ -66,6 +70,8 @@ internal sealed class ServerOptions
         ["--max-body-bytes"] = "MaxBodyBytes",
         ["--max-live-pairs"] = "MaxLivePairs",
         ["--durability"] = "Durability",
+        ["--store"] = "Store",
+        ["--redis"] = "Redis",
         ["--log-format"] = "Logging:Console:FormatterName",
     };
 
@@ -127,6 +133,18 @@ internal sealed class ServerOptions
     /// <summary>The console log format: simple (text), json (one object per line) or systemd.</summary>
     public required string LogFormat { get; init; }
 
+    /// <summary>Where pairs live: <see cref="StoreKind.Memory"/> (embedded, the default) or <see cref="StoreKind.Redis"/> (shared by several nodes).</summary>
+    public required StoreKind Store { get; init; }
+
+    /// <summary>A StackExchange.Redis configuration string (host:port,host:port,...); required with Store=redis.</summary>
+    public required string Redis { get; init; }
+
+    /// <summary>Longest wait for Redis (connect and each call); a call slower than this answers 503.</summary>
+    public required int RedisTimeoutMilliseconds { get; init; }
+
+    /// <summary>Starts every key OtpFast writes in Redis, so deployments can share one Redis.</summary>
+    public required string RedisKeyPrefix { get; init; }
+
     /// <summary>The store's limits from these settings.</summary>
     public OtpStoreOptions StoreLimits => new()
     {
@@ -176,8 +194,34 @@ internal sealed class ServerOptions
             CommitTimeoutMilliseconds = (int)Number(config, "CommitTimeoutMilliseconds", 100, 60_000),
             JournalCompactMegabytes = (int)Number(config, "JournalCompactMegabytes", 1, 64 * 1024),
             Metrics = ReadSwitch(config, "Metrics"),
+            Store = ReadStore(config["Store"], config["Redis"]),
+            Redis = config["Redis"]?.Trim() ?? "",
+            RedisTimeoutMilliseconds = (int)Number(config, "RedisTimeoutMilliseconds", 50, 60_000),
+            RedisKeyPrefix = ReadKeyPrefix(config["RedisKeyPrefix"]),
         };
     }
+
+    private static StoreKind ReadStore(string? store, string? redis)
+    {
+        StoreKind kind = store?.Trim().ToLowerInvariant() switch
+        {
+            "memory" => StoreKind.Memory,
+            "redis" => StoreKind.Redis,
+            _ => throw new StartupException($"Store must be memory or redis; got '{store}'."),
+        };
+        if (kind == StoreKind.Redis && string.IsNullOrWhiteSpace(redis))
+        {
+            throw new StartupException("Store=redis needs the Redis servers: give --redis HOST:PORT[,HOST:PORT...] (OTPFAST_Redis).");
+        }
+
+        return kind;
+    }
+
+    // The prefix goes before the hash tag of every key: braces in it would move keys between slots.
+    private static string ReadKeyPrefix(string? prefix) =>
+        prefix is not null && prefix.Length <= 64 && !prefix.Contains('{', StringComparison.Ordinal) && !prefix.Contains('}', StringComparison.Ordinal)
+            ? prefix
+            : throw new StartupException($"RedisKeyPrefix must be at most 64 characters without braces; got '{prefix}'.");
 
     private static DurabilityMode ReadDurability(string? text) => text?.Trim().ToLowerInvariant() switch
     {
