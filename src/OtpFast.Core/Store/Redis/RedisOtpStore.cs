@@ -1,0 +1,515 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using OtpFast.Core.Codes;
+using OtpFast.Core.Hashing;
+using OtpFast.Core.Tokens;
+using StackExchange.Redis;
+
+namespace OtpFast.Core.Store.Redis;
+
+/// <summary>
+/// The shared <see cref="IOtpStore"/>: pairs live in Redis (standalone or Cluster) or Garnet, so
+/// every node sees every pair. One multiplexer; one Lua script call per issue or verify.
+/// </summary>
+/// <remarks>
+/// <para>Layout: one key per account + tokenCreator, <c>prefix p &lt;12 digest bytes&gt;</c>, holding
+/// a packed <see cref="PairValue"/>. Tokens carry the digest, encrypted (<see cref="TokenCipher"/>),
+/// so verify finds the key from the token alone and each script touches exactly the one key it
+/// declares (cluster-safe with no hash tag: one key is always one slot).</para>
+/// <para>Time is the calling node's <see cref="TimeProvider"/> wall clock (Unix ms, sent with each
+/// call): deadlines, cooldowns and windows are decided in the script against that time, and the
+/// Redis TTL (PX) is set from the same keep-until so Redis frees the memory. Nodes therefore need
+/// synchronised clocks (NTP): a node whose clock is ahead by d sees pairs expire d early (and
+/// cooldowns and failure windows end d early); one behind keeps them d longer. Skew within
+/// NTP's milliseconds is harmless.</para>
+/// <para>Capacity: <see cref="OtpStoreOptions.MaxLivePairs"/> does not apply; Redis is bounded by its
+/// own <c>maxmemory</c> (set <c>maxmemory-policy noeviction</c>: an evicted pair would answer
+/// unknown). A write refused for OOM answers Unavailable (503), as does any error or timeout.</para>
+/// <para>Durability of a consume: when the key's master has replicas, a <c>Verified</c> is
+/// answered only after <c>WAIT 1 timeout</c> on that master says a replica has the write, so a
+/// failover cannot bring back a used code; WAIT answering 0 gives Unavailable (the pair stays used).</para>
+/// </remarks>
+public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
+{
+    private const int IssueTries = 4;
+    private const long NoFailure = long.MinValue / 2;
+    private static readonly TimeSpan ReplicaInfoAge = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan FailureHoldsFor = TimeSpan.FromSeconds(2);
+
+    private static readonly Action<ILogger, string, Exception?> LogUnreachable = LoggerMessage.Define<string>(
+        LogLevel.Warning, new EventId(1, "RedisUnreachable"), "Redis store at {Configuration} is unreachable; answering 503 until it can be reached.");
+
+    private static readonly Action<ILogger, string, long, Exception?> LogNoReplicaAck = LoggerMessage.Define<string, long>(
+        LogLevel.Warning, new EventId(2, "RedisWaitFailed"), "WAIT on {EndPoint}: no replica acknowledged a consume within {Timeout} ms; answering 503.");
+
+    private static readonly Action<ILogger, Exception?> LogCallFailed = LoggerMessage.Define(
+        LogLevel.Debug, new EventId(3, "RedisCallFailed"), "Redis store call failed; answering 503.");
+
+    private static readonly Action<ILogger, string, Exception?> LogBadSecret = LoggerMessage.Define<string>(
+        LogLevel.Error, new EventId(4, "RedisBadSecret"), "Redis key {Key} does not hold 32 bytes; the store stays unavailable.");
+
+    private readonly ConnectionMultiplexer _mux;
+    private readonly IDatabase _db;
+    private readonly byte[] _pairKeyPrefix;
+    private readonly RedisKey _secretKey;
+    private readonly string _issueScript;
+    private readonly string _verifyScript;
+    private readonly TimeProvider _time;
+    private readonly ILogger? _logger;
+    private readonly long _timeoutMs;
+    private readonly SipHash128 _placeholderHash;
+    private readonly ConcurrentDictionary<EndPoint, ReplicaInfo> _replicas = new();
+
+    // Limits, sent with every call (so one script serves stores with different limits).
+    private readonly RedisValue _tombstoneMs;
+    private readonly RedisValue _cooldownTenths;
+    private readonly RedisValue _maxFailures;
+    private readonly RedisValue _windowTenths;
+    private readonly RedisValue _maxAttempts;
+
+    private volatile Secrets? _secrets;
+    private int _loadingSecrets;
+    private long _lastFailureMs = NoFailure; // Environment.TickCount64 of the last failed call
+
+    private RedisOtpStore(ConnectionMultiplexer mux, RedisStoreOptions redis, OtpStoreOptions limits, TimeProvider time, ILogger? logger, bool shebang)
+    {
+        _mux = mux;
+        _db = mux.GetDatabase();
+        _time = time;
+        _logger = logger;
+        _timeoutMs = (long)redis.Timeout.TotalMilliseconds;
+        byte[] prefix = System.Text.Encoding.UTF8.GetBytes(redis.KeyPrefix);
+        _pairKeyPrefix = [.. prefix, (byte)'p'];
+        _secretKey = (RedisKey)(redis.KeyPrefix + "creator-key");
+        string bang = shebang ? "#!lua\n" : string.Empty;
+        _issueScript = bang + RedisScripts.Issue;
+        _verifyScript = bang + RedisScripts.Verify;
+        _tombstoneMs = (long)limits.TombstoneLifetime.TotalMilliseconds;
+        _cooldownTenths = (long)Math.Ceiling(limits.ResendCooldown.TotalMilliseconds / 100);
+        _maxFailures = limits.MaxFailedVerifiesPerCreator;
+        _windowTenths = (long)Math.Ceiling(limits.FailedVerifyWindow.TotalMilliseconds / 100);
+        _maxAttempts = limits.MaxVerifyAttempts;
+        Span<byte> key = stackalloc byte[16];
+        SecureRandomPool.Fill(key);
+        _placeholderHash = new SipHash128(key);
+        Engine = shebang ? RedisEngine.Redis : RedisEngine.Garnet;
+    }
+
+    /// <summary>The engine the scripts were written for (resolved from Auto at connect).</summary>
+    public RedisEngine Engine { get; }
+
+    /// <summary>The multiplexer (for hosting: health, the node lease).</summary>
+    public IConnectionMultiplexer Multiplexer => _mux;
+
+    public string? NotReadyReason =>
+        _secrets is null || !_mux.IsConnected || Environment.TickCount64 - Interlocked.Read(ref _lastFailureMs) < (long)FailureHoldsFor.TotalMilliseconds
+            ? "store-unreachable"
+            : null;
+
+    /// <summary>
+    /// Connects (never throws for an unreachable server: the store then starts not ready, logs
+    /// one warning, and reconnects by itself), picks the engine and reads or creates the shared
+    /// creator-digest key.
+    /// </summary>
+    public static async Task<RedisOtpStore> ConnectAsync(RedisStoreOptions redis, OtpStoreOptions limits, TimeProvider time, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(time);
+        if (redis.KeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            throw new ArgumentException("KeyPrefix must not hold '{' or '}'.", nameof(redis));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxVerifyAttempts, 1, nameof(limits.MaxVerifyAttempts));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limits.MaxVerifyAttempts, PairValue.StateUnit - 1, nameof(limits.MaxVerifyAttempts));
+        ArgumentOutOfRangeException.ThrowIfNegative(limits.MaxFailedVerifiesPerCreator, nameof(limits.MaxFailedVerifiesPerCreator));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limits.MaxFailedVerifiesPerCreator, ushort.MaxValue, nameof(limits.MaxFailedVerifiesPerCreator));
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.FailedVerifyWindow, TimeSpan.FromSeconds(1), nameof(limits.FailedVerifyWindow));
+
+        ConfigurationOptions config = ConfigurationOptions.Parse(redis.Configuration);
+        int timeoutMs = (int)Math.Max(1, redis.Timeout.TotalMilliseconds);
+        config.AbortOnConnectFail = false;
+        config.AllowAdmin = true; // INFO server (engine) and INFO replication (whether a consume WAITs)
+        config.ConnectTimeout = timeoutMs;
+        config.SyncTimeout = timeoutMs;
+        config.AsyncTimeout = timeoutMs;
+        ConnectionMultiplexer mux = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+
+        RedisEngine engine = redis.Engine;
+        if (engine == RedisEngine.Auto)
+        {
+            engine = await DetectEngineAsync(mux).ConfigureAwait(false) ?? RedisEngine.Redis;
+        }
+
+        var store = new RedisOtpStore(mux, redis, limits, time, logger, shebang: engine == RedisEngine.Redis);
+        if (!await store.TryLoadSecretsAsync().ConfigureAwait(false))
+        {
+            if (logger is not null)
+            {
+                LogUnreachable(logger, redis.Configuration, null);
+            }
+        }
+
+        return store;
+    }
+
+    public UInt128 DigestCreator(int accountId, ReadOnlySpan<byte> tokenCreator)
+    {
+        if (tokenCreator.IsEmpty || tokenCreator.Length > IssueRequest.MaxTokenCreatorBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tokenCreator), "tokenCreator must be 1 to 1024 UTF-8 bytes.");
+        }
+
+        Span<byte> input = stackalloc byte[4 + IssueRequest.MaxTokenCreatorBytes];
+        BinaryPrimitives.WriteInt32LittleEndian(input, accountId);
+        tokenCreator.CopyTo(input[4..]);
+
+        // Before the shared key is known an issue answers Unavailable anyway; the placeholder keeps this call total.
+        SipHash128 hash = _secrets?.CreatorHash ?? _placeholderHash;
+        return hash.Hash(input[..(4 + tokenCreator.Length)]);
+    }
+
+    public ValueTask<IssueResult> IssueAsync(in IssueRequest request)
+    {
+        if (!CodeAlphabet.IsValidLength(request.CodeLength))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), "CodeLength is out of range.");
+        }
+
+        if (request.ExpirySeconds < 0 || request.ExpirySeconds > OtpStoreOptions.MaxSupportedExpirySeconds)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), "ExpirySeconds is out of range.");
+        }
+
+        return IssueCoreAsync(request);
+    }
+
+    public ValueTask<VerifyResult> VerifyAsync(in VerifyRequest request) => VerifyCoreAsync(request);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _mux.DisposeAsync().ConfigureAwait(false);
+        _secrets?.Cipher.Dispose();
+    }
+
+    /// <summary>The pair key of a creator digest (its low 12 bytes name the pair).</summary>
+    internal RedisKey PairKey(UInt128 creator)
+    {
+        Span<byte> digest = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt128LittleEndian(digest, creator);
+        return PairKey(digest[..TokenCipher.DigestBytes]);
+    }
+
+    internal RedisKey PairKey(ReadOnlySpan<byte> digest12)
+    {
+        byte[] key = new byte[_pairKeyPrefix.Length + TokenCipher.DigestBytes];
+        _pairKeyPrefix.CopyTo(key, 0);
+        digest12.CopyTo(key.AsSpan(_pairKeyPrefix.Length));
+        return key;
+    }
+
+    /// <summary>The pair key a token names, or null before the shared key is known.</summary>
+    internal RedisKey? PairKeyOf(OtpToken token)
+    {
+        Secrets? secrets = _secrets;
+        if (secrets is null)
+        {
+            return null;
+        }
+
+        Span<byte> digest = stackalloc byte[TokenCipher.DigestBytes];
+        secrets.Cipher.Open(token, digest);
+        return PairKey(digest);
+    }
+
+    private static async Task<RedisEngine?> DetectEngineAsync(ConnectionMultiplexer mux)
+    {
+        foreach (IServer server in mux.GetServers())
+        {
+            try
+            {
+                IGrouping<string, KeyValuePair<string, string>>[] info = await server.InfoAsync("server").ConfigureAwait(false);
+                foreach (IGrouping<string, KeyValuePair<string, string>> group in info)
+                {
+                    foreach (KeyValuePair<string, string> pair in group)
+                    {
+                        if (pair.Key == "garnet_version" || (pair.Key == "server_name" && pair.Value == "garnet"))
+                        {
+                            return RedisEngine.Garnet;
+                        }
+                    }
+                }
+
+                return RedisEngine.Redis;
+            }
+#pragma warning disable CA1031 // An unreachable server: try the next, or fall back to Redis.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+
+        return null;
+    }
+
+    private static IssueResult IssueUnavailable => new(IssueStatus.Unavailable, default, default);
+
+    private static VerifyResult VerifyUnavailable => new(VerifyOutcome.Unavailable, default);
+
+    private async ValueTask<IssueResult> IssueCoreAsync(IssueRequest request)
+    {
+        Secrets? secrets = _secrets ?? await LoadSecretsInBackgroundAsync().ConfigureAwait(false);
+        if (secrets is null)
+        {
+            return IssueUnavailable;
+        }
+
+        byte[] code = new byte[request.CodeLength];
+        CodeGenerator.Write(request.CodeType, code);
+        byte[] account = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(account, request.AccountId);
+        RedisKey[] keys = [PairKey(request.Creator)];
+        for (int attempt = 0; attempt < IssueTries; attempt++)
+        {
+            byte[] nonce = new byte[4];
+            SecureRandomPool.Fill(nonce);
+            RedisValue[] args =
+            [
+                nonce, account, NowMs(), request.ExpirySeconds * 1000L, request.ReCreate ? 1 : 0, code,
+                _tombstoneMs, _cooldownTenths, _maxFailures, _windowTenths,
+            ];
+            byte[]? answer = await EvaluateAsync(_issueScript, keys, args).ConfigureAwait(false);
+            if (answer is null || answer.Length == 0)
+            {
+                return IssueUnavailable;
+            }
+
+            switch (answer[0])
+            {
+                case (byte)'N':
+                    return new IssueResult(IssueStatus.Created, secrets.Cipher.Seal(request.Creator, BinaryPrimitives.ReadUInt32LittleEndian(nonce)), new OtpCode(code));
+                case (byte)'E' when answer.Length >= 5:
+                    return new IssueResult(IssueStatus.Existing, secrets.Cipher.Seal(request.Creator, BinaryPrimitives.ReadUInt32LittleEndian(answer.AsSpan(1))), new OtpCode(answer.AsSpan(5)));
+                case (byte)'B':
+                    return new IssueResult(IssueStatus.FailedVerifiesSpent, default, default);
+                case (byte)'C':
+                    return new IssueResult(IssueStatus.CoolingDown, default, default);
+                case (byte)'R':
+                    continue; // the drawn nonce equals the old pair's: the old token must not verify the new pair
+                default:
+                    return IssueUnavailable;
+            }
+        }
+
+        return IssueUnavailable;
+    }
+
+    private async ValueTask<VerifyResult> VerifyCoreAsync(VerifyRequest request)
+    {
+        Secrets? secrets = _secrets ?? await LoadSecretsInBackgroundAsync().ConfigureAwait(false);
+        if (secrets is null)
+        {
+            return VerifyUnavailable;
+        }
+
+        byte[] digest = new byte[TokenCipher.DigestBytes];
+        uint nonceValue = secrets.Cipher.Open(request.Token, digest);
+        byte[] nonce = new byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(nonce, nonceValue);
+        byte[] account = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(account, request.AccountId);
+        byte[] sent = new byte[request.Code.Length];
+        request.Code.CopyTo(sent);
+        UpperCase(sent);
+        RedisKey key = PairKey(digest);
+        RedisValue[] args = [nonce, account, NowMs(), sent, _tombstoneMs, _maxAttempts, _maxFailures, _windowTenths];
+        byte[]? answer = await EvaluateAsync(_verifyScript, [key], args).ConfigureAwait(false);
+        if (answer is null || answer.Length == 0)
+        {
+            return VerifyUnavailable;
+        }
+
+        switch (answer[0])
+        {
+            case (byte)'V':
+                var matched = new OtpCode(answer.AsSpan(1));
+                return await ReplicatedAsync(key).ConfigureAwait(false) ? new VerifyResult(VerifyOutcome.Verified, matched) : VerifyUnavailable;
+            case (byte)'M':
+                return new VerifyResult(VerifyOutcome.Mismatch, default);
+            case (byte)'U':
+                return new VerifyResult(VerifyOutcome.Unknown, default);
+            case (byte)'S':
+                return new VerifyResult(VerifyOutcome.Used, default);
+            case (byte)'L':
+                return new VerifyResult(VerifyOutcome.Locked, default);
+            case (byte)'X':
+                return new VerifyResult(VerifyOutcome.Expired, default);
+            default:
+                return VerifyUnavailable;
+        }
+    }
+
+    // Branch-free ASCII upper-casing (as OtpShard): stored codes are upper case.
+    private static void UpperCase(Span<byte> code)
+    {
+        for (int i = 0; i < code.Length; i++)
+        {
+            int b = code[i];
+            int isLower = (((b - 'a') | ('z' - b)) >>> 31) ^ 1;
+            code[i] = (byte)(b & ~(isLower << 5));
+        }
+    }
+
+    private async ValueTask<byte[]?> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] args)
+    {
+        try
+        {
+            RedisResult result = await _db.ScriptEvaluateAsync(script, keys, args).ConfigureAwait(false);
+            if (Volatile.Read(ref _lastFailureMs) != NoFailure)
+            {
+                Volatile.Write(ref _lastFailureMs, NoFailure); // answered again: ready
+            }
+
+            return (byte[]?)result;
+        }
+#pragma warning disable CA1031 // Every failure of the store answers Unavailable, never an exception.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            NoteFailure(e);
+            return null;
+        }
+    }
+
+    // A consume counts only once a replica has it, when the key's master has replicas.
+    private async ValueTask<bool> ReplicatedAsync(RedisKey key)
+    {
+        try
+        {
+            IServer server = _mux.GetServer(key);
+            if (!await HasReplicasAsync(server).ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            RedisResult acked = await server.ExecuteAsync("WAIT", 1, _timeoutMs).ConfigureAwait(false);
+            if ((long)acked >= 1)
+            {
+                return true;
+            }
+
+            if (_logger is not null)
+            {
+                LogNoReplicaAck(_logger, server.EndPoint?.ToString() ?? "?", _timeoutMs, null);
+            }
+
+            NoteFailure(null);
+            return false;
+        }
+#pragma warning disable CA1031
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            NoteFailure(e);
+            return false;
+        }
+    }
+
+    private async ValueTask<bool> HasReplicasAsync(IServer server)
+    {
+        long now = Environment.TickCount64;
+        if (_replicas.TryGetValue(server.EndPoint, out ReplicaInfo? known) && now - known.ReadAt < ReplicaInfoAge.TotalMilliseconds)
+        {
+            return known.Count > 0;
+        }
+
+        IGrouping<string, KeyValuePair<string, string>>[] info = await server.InfoAsync("replication").ConfigureAwait(false);
+        int count = 0;
+        foreach (IGrouping<string, KeyValuePair<string, string>> group in info)
+        {
+            foreach (KeyValuePair<string, string> pair in group)
+            {
+                if (pair.Key == "connected_slaves")
+                {
+                    count = int.Parse(pair.Value, CultureInfo.InvariantCulture);
+                }
+            }
+        }
+
+        _replicas[server.EndPoint] = new ReplicaInfo(count, now);
+        return count > 0;
+    }
+
+    /// <summary>Whether WAIT is sent for a consume of this key (for tests).</summary>
+    internal ValueTask<bool> WaitsForReplicaAsync(RedisKey key) => HasReplicasAsync(_mux.GetServer(key));
+
+    private void NoteFailure(Exception? e)
+    {
+        Interlocked.Exchange(ref _lastFailureMs, Environment.TickCount64);
+        if (e is not null)
+        {
+            if (_logger is not null)
+            {
+                LogCallFailed(_logger, e);
+            }
+        }
+    }
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // While the shared key is unknown (Redis was down at start), one call at a time tries to read it.
+    private async ValueTask<Secrets?> LoadSecretsInBackgroundAsync()
+    {
+        if (Interlocked.Exchange(ref _loadingSecrets, 1) != 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await TryLoadSecretsAsync().ConfigureAwait(false) ? _secrets : null;
+        }
+        finally
+        {
+            Volatile.Write(ref _loadingSecrets, 0);
+        }
+    }
+
+    // 32 secret bytes shared by every node: 16 for the creator digest, 16 for the token cipher.
+    private async Task<bool> TryLoadSecretsAsync()
+    {
+        try
+        {
+            byte[] fresh = new byte[32];
+            SecureRandomPool.Fill(fresh);
+            await _db.StringSetAsync(_secretKey, fresh, when: When.NotExists).ConfigureAwait(false);
+            byte[]? stored = await _db.StringGetAsync(_secretKey).ConfigureAwait(false);
+            if (stored is not { Length: 32 })
+            {
+                if (_logger is not null)
+                {
+                    LogBadSecret(_logger, _secretKey.ToString(), null);
+                }
+                return false;
+            }
+
+            _secrets = new Secrets(new SipHash128(stored.AsSpan(0, 16)), new TokenCipher(stored.AsSpan(16, 16)));
+            return true;
+        }
+#pragma warning disable CA1031
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            NoteFailure(e);
+            return false;
+        }
+    }
+
+    private sealed record Secrets(SipHash128 CreatorHash, TokenCipher Cipher);
+
+    private sealed record ReplicaInfo(int Count, long ReadAt);
+}
