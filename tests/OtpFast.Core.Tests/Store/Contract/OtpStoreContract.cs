@@ -42,7 +42,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [ContractFact]
     public async Task APairVerifiesOnceWithItsCodeThenAnswersUsed()
     {
         IOtpStore store = await StoreAsync();
@@ -57,19 +57,21 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.Equal(VerifyOutcome.Used, (await VerifyAsync(store, issued.Token, issued.Code.ToString())).Outcome);
     }
 
-    [Theory]
-    [InlineData(CodeType.Num, 4, "^[0-9]{4}$")]
-    [InlineData(CodeType.Alpha, 8, "^[A-Z]{8}$")]
-    [InlineData(CodeType.Alphanum, 12, "^[0-9A-Z]{12}$")]
-    public async Task ACodeHasTheTypeAndLengthAskedFor(CodeType type, int length, string pattern)
+    [ContractFact]
+    public async Task ACodeHasTheTypeAndLengthAskedForAndLettersMatchInEitherCase()
     {
         IOtpStore store = await StoreAsync();
-        IssueResult issued = await IssueAsync(store, "alice", type: type, length: length);
-        Assert.Matches(pattern, issued.Code.ToString());
-        Assert.Equal(VerifyOutcome.Verified, (await VerifyAsync(store, issued.Token, issued.Code.ToString().ToLowerInvariant())).Outcome);
+        foreach ((CodeType type, int length, string pattern) in new[] { (CodeType.Num, 4, "^[0-9]{4}$"), (CodeType.Alpha, 8, "^[A-Z]{8}$"), (CodeType.Alphanum, 12, "^[0-9A-Z]{12}$") })
+        {
+            IssueResult issued = await IssueAsync(store, $"user-{type}", type: type, length: length);
+            Assert.Matches(pattern, issued.Code.ToString());
+            VerifyResult verified = await VerifyAsync(store, issued.Token, issued.Code.ToString().ToLowerInvariant());
+            Assert.Equal(VerifyOutcome.Verified, verified.Outcome);
+            Assert.Equal(issued.Code, verified.Code);
+        }
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ReCreateFalseReturnsTheLivePairUnchangedAndTrueReplacesIt()
     {
         IOtpStore store = await StoreAsync();
@@ -86,7 +88,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.Equal(VerifyOutcome.Verified, (await VerifyAsync(store, replaced.Token, replaced.Code.ToString())).Outcome);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task AccountsAndCreatorsHaveTheirOwnPairsAndAnotherAccountsTokenIsUnknown()
     {
         IOtpStore store = await StoreAsync();
@@ -104,7 +106,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.Equal(VerifyOutcome.Verified, (await VerifyAsync(store, bob.Token, bob.Code.ToString())).Outcome);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task TheCreatorDigestIsTheSameForTheSameInputsAndDiffersByAccountAndCreator()
     {
         IOtpStore store = await StoreAsync();
@@ -114,7 +116,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.NotEqual(digest, store.DigestCreator(Account, "alicf"u8));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task WrongCodesAreCountedAndTheLastAllowedOneLocksThePairEvenForItsRightCode()
     {
         IOtpStore store = await StoreAsync(new OtpStoreOptions { MaxVerifyAttempts = 3 });
@@ -129,7 +131,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.Equal(VerifyOutcome.Locked, (await VerifyAsync(store, issued.Token, wrong)).Outcome);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task AWrongCodeBeforeTheRightOneDoesNotStopIt()
     {
         IOtpStore store = await StoreAsync();
@@ -139,7 +141,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.Equal(VerifyOutcome.Verified, (await VerifyAsync(store, issued.Token, issued.Code.ToString().ToLowerInvariant())).Outcome);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task APairExpiresAtItsDeadlineAndAnswersExpiredForTheTombstoneLifetimeThenUnknown()
     {
         IOtpStore store = await StoreAsync(new OtpStoreOptions { MaxFailedVerifiesPerCreator = 0 });
@@ -156,7 +158,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.Equal(VerifyOutcome.Unknown, (await VerifyAsync(store, issued.Token, issued.Code.ToString())).Outcome);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ReCreateFalseAfterTheDeadlineMakesANewPair()
     {
         IOtpStore store = await StoreAsync();
@@ -168,7 +170,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.Equal(VerifyOutcome.Verified, (await VerifyAsync(store, next.Token, next.Code.ToString())).Outcome);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task APairWithoutExpiryStillVerifiesAMonthLater()
     {
         IOtpStore store = await StoreAsync();
@@ -177,7 +179,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.Equal(VerifyOutcome.Verified, (await VerifyAsync(store, issued.Token, issued.Code.ToString())).Outcome);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task UsedAndLockedTombstonesLastTheirLifetimeFromTheirEndEvenPastTheDeadlineThenAreUnknown()
     {
         IOtpStore store = await StoreAsync(new OtpStoreOptions { MaxVerifyAttempts = 1, MaxFailedVerifiesPerCreator = 0 });
@@ -196,7 +198,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.Equal(VerifyOutcome.Unknown, (await VerifyAsync(store, locked.Token, locked.Code.ToString())).Outcome);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task TheResendCooldownRefusesANewPairButStillReturnsTheLiveOne()
     {
         IOtpStore store = await StoreAsync(new OtpStoreOptions { ResendCooldown = TimeSpan.FromSeconds(30) });
@@ -213,7 +215,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.Equal(IssueStatus.Created, (await IssueAsync(store, "bob", reCreate: true)).Status);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task TheFailedVerifyBudgetSpansPairsLocksTheCreatorOutForItsWindowAndThenLetsItBack()
     {
         IOtpStore store = await StoreAsync(new OtpStoreOptions { MaxVerifyAttempts = 5, MaxFailedVerifiesPerCreator = 8, FailedVerifyWindow = TimeSpan.FromMinutes(10) });
@@ -245,7 +247,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.Equal(VerifyOutcome.Verified, (await VerifyAsync(store, back.Token, back.Code.ToString())).Outcome);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task TheBudgetCountOutlivesTheTombstoneWhenItsWindowIsLonger()
     {
         IOtpStore store = await StoreAsync(new OtpStoreOptions { MaxVerifyAttempts = 2, MaxFailedVerifiesPerCreator = 3, FailedVerifyWindow = TimeSpan.FromHours(1) });
@@ -262,7 +264,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.Equal(IssueStatus.FailedVerifiesSpent, (await IssueAsync(store, "alice", reCreate: true)).Status);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ARightCodeClearsTheBudgetCount()
     {
         IOtpStore store = await StoreAsync(new OtpStoreOptions { MaxVerifyAttempts = 5, MaxFailedVerifiesPerCreator = 3 });
@@ -275,7 +277,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ConcurrentRequestsWithoutReCreateAllGetTheOnePair()
     {
         IOtpStore store = await StoreAsync();
@@ -285,7 +287,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.All(results, r => Assert.Equal(results[0].Code, r.Code));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task OfConcurrentReCreatesOnlyTheLastPairVerifies()
     {
         IOtpStore store = await StoreAsync();
@@ -301,7 +303,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         Assert.Equal(15, outcomes.Count(o => o == VerifyOutcome.Unknown));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task OfConcurrentVerifiesOfOnePairWithItsCodeExactlyOneIsTrue()
     {
         IOtpStore store = await StoreAsync();
@@ -314,7 +316,7 @@ public abstract class OtpStoreContract : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ConcurrentWrongCodesLockThePairAfterExactlyMaxAttempts()
     {
         IOtpStore store = await StoreAsync(new OtpStoreOptions { MaxVerifyAttempts = 5, MaxFailedVerifiesPerCreator = 0 });
