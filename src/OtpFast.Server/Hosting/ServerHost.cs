@@ -100,7 +100,15 @@ internal static class ServerHost
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new AccountsHolder(accounts));
         builder.Services.AddSingleton(sp => new AccountRateLimiter(options.DefaultAccountRatePerSecond, sp.GetRequiredService<TimeProvider>()));
-        InMemoryStoreService.AddTo(builder.Services, options);
+        if (options.Store == StoreKind.Redis)
+        {
+            RedisStoreHosting.AddTo(builder.Services, options);
+        }
+        else
+        {
+            InMemoryStoreService.AddTo(builder.Services, options);
+        }
+
         builder.Services.AddSingleton(sp => new TransactionIdGenerator(options.NodeId, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(_ => metrics);
         builder.Services.AddSingleton<OtpApi>();

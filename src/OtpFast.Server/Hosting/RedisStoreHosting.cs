@@ -1,0 +1,28 @@
+using OtpFast.Core.Store;
+using OtpFast.Core.Store.Redis;
+
+namespace OtpFast.Server.Hosting;
+
+/// <summary>
+/// The shared store in the host (Store=redis): one connection to Redis, Redis Cluster or Garnet,
+/// made before the server listens and closed when the host is disposed. Nothing is kept on this
+/// node's disk: the data directory holds only the accounts file.
+/// </summary>
+internal static class RedisStoreHosting
+{
+    public static void AddTo(IServiceCollection services, ServerOptions options)
+    {
+        var redis = new RedisStoreOptions
+        {
+            Configuration = options.Redis,
+            Timeout = TimeSpan.FromMilliseconds(options.RedisTimeoutMilliseconds),
+            KeyPrefix = options.RedisKeyPrefix,
+        };
+
+        // A Redis that cannot be reached at start does not stop the server: it starts not ready
+        // (/readyz 503, every call 503) and connects by itself once Redis answers, as after any outage.
+        services.AddSingleton(sp => RedisOtpStore.ConnectAsync(
+            redis, options.StoreLimits, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedisOtpStore>>()).GetAwaiter().GetResult());
+        services.AddSingleton<IOtpStore>(sp => sp.GetRequiredService<RedisOtpStore>());
+    }
+}
