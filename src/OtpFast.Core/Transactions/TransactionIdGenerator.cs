@@ -23,7 +23,7 @@ public sealed class TransactionIdGenerator
     private static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private readonly TimeProvider _time;
-    private readonly long _node;
+    private long _node;
     private long _counter;
 
     public TransactionIdGenerator(int nodeId, TimeProvider time)
@@ -33,6 +33,20 @@ public sealed class TransactionIdGenerator
         ArgumentNullException.ThrowIfNull(time);
         _node = nodeId;
         _time = time;
+    }
+
+    /// <summary>The node id in every id from now on.</summary>
+    public int NodeId => (int)Volatile.Read(ref _node);
+
+    /// <summary>
+    /// Moves to another node id: with a shared store the id is leased from the store, and a lease
+    /// lost (the store unreachable longer than the lease) is replaced by a new one.
+    /// </summary>
+    public void MoveToNode(int nodeId)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(nodeId);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(nodeId, MaxNodeId);
+        Volatile.Write(ref _node, nodeId);
     }
 
     public long Next()
@@ -45,7 +59,7 @@ public sealed class TransactionIdGenerator
             long seen = Interlocked.CompareExchange(ref _counter, next, current);
             if (seen == current)
             {
-                return (next << NodeBits) | _node;
+                return (next << NodeBits) | Volatile.Read(ref _node);
             }
 
             current = seen;

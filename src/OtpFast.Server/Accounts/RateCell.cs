@@ -20,19 +20,20 @@ internal sealed class RateCell
     private readonly double _tolerance;
     private double _turn = double.NegativeInfinity;
 
-    public RateCell(int ratePerSecond)
+    /// <param name="ratePerSecond">May be fractional: a node's share of an account's rate (2 nodes, 5/s: 2.5/s each).</param>
+    public RateCell(double ratePerSecond)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(ratePerSecond, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ratePerSecond, 0);
         Rate = ratePerSecond;
         _interval = 1.0 / ratePerSecond;
 
         // A sliver of slack (1/64 interval) absorbs the rounding of up to a second's worth of
         // additions of 1/rate, which could otherwise refuse the last request of a burst.
-        _tolerance = ((ratePerSecond - 1) * _interval) + (_interval / 64);
+        _tolerance = (Math.Max(0, ratePerSecond - 1) * _interval) + (_interval / 64);
     }
 
     /// <summary>Requests per second, with a burst of one second's worth.</summary>
-    public int Rate { get; }
+    public double Rate { get; }
 
     /// <summary>Takes one request at <paramref name="now"/> (seconds since the limiter's origin); false when the budget is spent.</summary>
     public bool TryTake(double now)

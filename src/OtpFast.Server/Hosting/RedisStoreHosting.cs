@@ -1,12 +1,15 @@
 using OtpFast.Core.Store;
 using OtpFast.Core.Store.Redis;
+using OtpFast.Core.Transactions;
+using OtpFast.Server.Accounts;
 
 namespace OtpFast.Server.Hosting;
 
 /// <summary>
 /// The shared store in the host (Store=redis): one connection to Redis, Redis Cluster or Garnet,
-/// made before the server listens and closed when the host is disposed. Nothing is kept on this
-/// node's disk: the data directory holds only the accounts file.
+/// made before the server listens and closed when the host is disposed, and the node id lease
+/// (<see cref="NodeLease"/>). Nothing is kept on this node's disk: the data directory holds only
+/// the accounts file.
 /// </summary>
 internal static class RedisStoreHosting
 {
@@ -24,5 +27,12 @@ internal static class RedisStoreHosting
         services.AddSingleton(sp => RedisOtpStore.ConnectAsync(
             redis, options.StoreLimits, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedisOtpStore>>()).GetAwaiter().GetResult());
         services.AddSingleton<IOtpStore>(sp => sp.GetRequiredService<RedisOtpStore>());
+        services.AddHostedService(sp => new NodeLease(
+            sp.GetRequiredService<RedisOtpStore>().Multiplexer,
+            options.RedisKeyPrefix,
+            sp.GetRequiredService<TransactionIdGenerator>(),
+            sp.GetRequiredService<NodeCount>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<NodeLease>>()));
     }
 }

@@ -99,7 +99,8 @@ internal static class ServerHost
         builder.Services.AddSingleton(options);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new AccountsHolder(accounts));
-        builder.Services.AddSingleton(sp => new AccountRateLimiter(options.DefaultAccountRatePerSecond, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<NodeCount>();
+        builder.Services.AddSingleton(sp => new AccountRateLimiter(options.DefaultAccountRatePerSecond, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<NodeCount>()));
         if (options.Store == StoreKind.Redis)
         {
             RedisStoreHosting.AddTo(builder.Services, options);

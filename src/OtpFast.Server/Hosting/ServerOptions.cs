@@ -170,7 +170,7 @@ internal sealed class ServerOptions
         return new ServerOptions
         {
             DataDir = dataDir,
-            NodeId = (int)Number(config, "NodeId", 0, TransactionIdGenerator.MaxNodeId),
+            NodeId = ReadNodeId(config),
             MaxExpirySeconds = (int)Number(config, "MaxExpirySeconds", 1, OtpStoreOptions.MaxSupportedExpirySeconds),
             MaxVerifyAttempts = (int)Number(config, "MaxVerifyAttempts", 1, 1000),
             MaxBodyBytes = (int)Number(config, "MaxBodyBytes", 256, 1024 * 1024),
@@ -215,6 +215,17 @@ internal sealed class ServerOptions
         }
 
         return kind;
+    }
+
+    private static int ReadNodeId(IConfiguration config)
+    {
+        int nodeId = (int)Number(config, "NodeId", 0, TransactionIdGenerator.MaxNodeId);
+        if (nodeId != 0 && config["Store"]?.Trim().Equals("redis", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            throw new StartupException("NodeId is leased from the store with Store=redis (unique across the nodes sharing it); remove --node-id / OTPFAST_NodeId.");
+        }
+
+        return nodeId;
     }
 
     // The prefix goes before the hash tag of every key: braces in it would move keys between slots.
