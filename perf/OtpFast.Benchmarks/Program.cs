@@ -1,10 +1,16 @@
 using BenchmarkDotNet.Running;
 using OtpFast.Benchmarks;
 
-// dotnet run -c Release --project perf/OtpFast.Benchmarks -- [--memory N | --mass-expiry | --replay N | BenchmarkDotNet args]
+// dotnet run -c Release --project perf/OtpFast.Benchmarks -- [--memory N | --redis-memory N host:port | --mass-expiry | --replay N | BenchmarkDotNet args]
 if (args is ["--memory", var count])
 {
     MemoryPerPair.Run(int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+
+if (args is ["--redis-memory", var pairs, var redis])
+{
+    await RedisMemoryPerPair.RunAsync(int.Parse(pairs, System.Globalization.CultureInfo.InvariantCulture), redis);
     return;
 }
 

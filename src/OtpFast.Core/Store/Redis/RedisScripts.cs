@@ -21,13 +21,19 @@ internal static class RedisScripts
           return v
         end
         local function wr(v, n)
-          local t = {}
-          for k = 1, n do
-            local b = v % 256
-            t[k] = string.char(b)
-            v = (v - b) / 256
-          end
-          return table.concat(t)
+          local b1 = v % 256
+          v = (v - b1) / 256
+          if n == 2 then return string.char(b1, v % 256) end
+          local b2 = v % 256
+          v = (v - b2) / 256
+          local b3 = v % 256
+          v = (v - b3) / 256
+          local b4 = v % 256
+          v = (v - b4) / 256
+          local b5 = v % 256
+          v = (v - b5) / 256
+          if n == 5 then return string.char(b1, b2, b3, b4, b5) end
+          return string.char(b1, b2, b3, b4, b5, v % 256)
         end
         local LIVE, USED, LOCKED = 0, 1, 2
         local ST = 16384
