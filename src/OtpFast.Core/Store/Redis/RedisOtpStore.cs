@@ -35,21 +35,22 @@ namespace OtpFast.Core.Store.Redis;
 public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
 {
     private const int IssueTries = 4;
+    private static readonly UInt128 UnknownCreator = UInt128.Zero;
     private const long NoFailure = long.MinValue / 2;
     private static readonly TimeSpan ReplicaInfoAge = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FailureHoldsFor = TimeSpan.FromSeconds(2);
 
     private static readonly Action<ILogger, string, Exception?> LogUnreachable = LoggerMessage.Define<string>(
-        LogLevel.Warning, new EventId(1, "RedisUnreachable"), "Redis store at {Configuration} is unreachable; answering 503 until it can be reached.");
+        LogLevel.Warning, new EventId(70, "RedisUnreachable"), "Redis store at {Configuration} is unreachable; answering 503 until it can be reached.");
 
     private static readonly Action<ILogger, string, long, Exception?> LogNoReplicaAck = LoggerMessage.Define<string, long>(
-        LogLevel.Warning, new EventId(2, "RedisWaitFailed"), "WAIT on {EndPoint}: no replica acknowledged a consume within {Timeout} ms; answering 503.");
+        LogLevel.Warning, new EventId(71, "RedisWaitFailed"), "WAIT on {EndPoint}: no replica acknowledged a consume within {Timeout} ms; answering 503.");
 
     private static readonly Action<ILogger, Exception?> LogCallFailed = LoggerMessage.Define(
-        LogLevel.Debug, new EventId(3, "RedisCallFailed"), "Redis store call failed; answering 503.");
+        LogLevel.Debug, new EventId(72, "RedisCallFailed"), "Redis store call failed; answering 503.");
 
     private static readonly Action<ILogger, string, Exception?> LogBadSecret = LoggerMessage.Define<string>(
-        LogLevel.Error, new EventId(4, "RedisBadSecret"), "Redis key {Key} does not hold 32 bytes; the store stays unavailable.");
+        LogLevel.Error, new EventId(73, "RedisBadSecret"), "Redis key {Key} does not hold 32 bytes; the store stays unavailable.");
 
     private readonly ConnectionMultiplexer _mux;
     private readonly IDatabase _db;
@@ -60,7 +61,6 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger? _logger;
     private readonly long _timeoutMs;
-    private readonly SipHash128 _placeholderHash;
     private readonly ConcurrentDictionary<EndPoint, ReplicaInfo> _replicas = new();
 
     // Limits, sent with every call (so one script serves stores with different limits).
@@ -92,9 +92,6 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
         _maxFailures = limits.MaxFailedVerifiesPerCreator;
         _windowTenths = (long)Math.Ceiling(limits.FailedVerifyWindow.TotalMilliseconds / 100);
         _maxAttempts = limits.MaxVerifyAttempts;
-        Span<byte> key = stackalloc byte[16];
-        SecureRandomPool.Fill(key);
-        _placeholderHash = new SipHash128(key);
         Engine = shebang ? RedisEngine.Redis : RedisEngine.Garnet;
     }
 
@@ -150,7 +147,7 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
         {
             if (logger is not null)
             {
-                LogUnreachable(logger, redis.Configuration, null);
+                LogUnreachable(logger, config.ToString(includePassword: false), null);
             }
         }
 
@@ -168,9 +165,10 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
         BinaryPrimitives.WriteInt32LittleEndian(input, accountId);
         tokenCreator.CopyTo(input[4..]);
 
-        // Before the shared key is known an issue answers Unavailable anyway; the placeholder keeps this call total.
-        SipHash128 hash = _secrets?.CreatorHash ?? _placeholderHash;
-        return hash.Hash(input[..(4 + tokenCreator.Length)]);
+        // Before the shared key is known there is no right digest: zero (never a real one in
+        // practice, 2^-128) makes the issue that follows answer Unavailable, so no pair can be
+        // filed under a digest that other nodes would not compute.
+        return _secrets is { } secrets ? secrets.CreatorHash.Hash(input[..(4 + tokenCreator.Length)]) : UnknownCreator;
     }
 
     public ValueTask<IssueResult> IssueAsync(in IssueRequest request)
@@ -263,7 +261,7 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     private async ValueTask<IssueResult> IssueCoreAsync(IssueRequest request)
     {
         Secrets? secrets = _secrets ?? await LoadSecretsInBackgroundAsync().ConfigureAwait(false);
-        if (secrets is null)
+        if (secrets is null || request.Creator == UnknownCreator)
         {
             return IssueUnavailable;
         }

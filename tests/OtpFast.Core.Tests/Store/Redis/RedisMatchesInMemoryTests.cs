@@ -14,7 +14,7 @@ namespace OtpFast.Core.Tests.Store.Redis;
 /// </summary>
 public sealed class RedisMatchesInMemoryTests
 {
-    [RedisFact]
+    [StoreFact(StoreEngine.RedisStandalone)]
     public async Task ARandomWalkGetsTheSameAnswersFromBothStores()
     {
         var seen = new HashSet<string>();
@@ -44,7 +44,7 @@ public sealed class RedisMatchesInMemoryTests
         var memory = new ShardedOtpStore(limits, time);
         string prefix = $"w{Guid.NewGuid():N}"[..13] + ":";
         await using RedisOtpStore redis = await RedisOtpStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = RedisFactAttribute.Endpoint!, KeyPrefix = prefix }, limits, time);
+            new RedisStoreOptions { Configuration = StoreEndpoints.Of(StoreEngine.RedisStandalone)!, KeyPrefix = prefix }, limits, time);
         try
         {
             var random = new Random(seed);

@@ -56,7 +56,7 @@ public sealed class RedisOtpStoreTests : IAsyncLifetime
         Assert.InRange(sameBits, 16, 112);
     }
 
-    [RedisFact]
+    [StoreFact(StoreEngine.RedisStandalone)]
     public async Task APairIsOneKeyNamedByItsCreatorDigestWithItsTtl()
     {
         RedisOtpStore store = await ConnectAsync();
@@ -79,7 +79,7 @@ public sealed class RedisOtpStoreTests : IAsyncLifetime
         Assert.InRange(ttl!.Value.TotalSeconds, 600 + 900 - 5, 600 + 900);
     }
 
-    [RedisFact]
+    [StoreFact(StoreEngine.RedisStandalone)]
     public async Task EveryScriptTouchesOnlyItsOneDeclaredKey()
     {
         // A key slot of its own for each pair: a script could only reach another through an undeclared name.
@@ -95,7 +95,7 @@ public sealed class RedisOtpStoreTests : IAsyncLifetime
         Assert.Single(PairKeys(store));
     }
 
-    [RedisFact]
+    [StoreFact(StoreEngine.RedisStandalone)]
     public async Task LettersMatchInEitherCaseAndTombstonesDropTheCode()
     {
         RedisOtpStore store = await ConnectAsync();
@@ -111,7 +111,7 @@ public sealed class RedisOtpStoreTests : IAsyncLifetime
         Assert.Empty(value.Code);
     }
 
-    [RedisFact]
+    [StoreFact(StoreEngine.RedisStandalone)]
     public async Task TheNodeClockDecidesEvenWhenItRunsAheadOfRedis()
     {
         RedisOtpStore store = await ConnectAsync();
@@ -126,7 +126,7 @@ public sealed class RedisOtpStoreTests : IAsyncLifetime
         Assert.Equal(VerifyOutcome.Unknown, (await store.VerifyAsync(new VerifyRequest(1, issued.Token, issued.Code))).Outcome);
     }
 
-    [RedisFact]
+    [StoreFact(StoreEngine.RedisStandalone)]
     public async Task WaitIsSkippedWithoutReplicas()
     {
         RedisOtpStore store = await ConnectAsync();
@@ -136,7 +136,7 @@ public sealed class RedisOtpStoreTests : IAsyncLifetime
         Assert.Equal(VerifyOutcome.Verified, (await store.VerifyAsync(new VerifyRequest(1, issued.Token, issued.Code))).Outcome);
     }
 
-    [RedisFact]
+    [StoreFact(StoreEngine.RedisStandalone)]
     public async Task NodesSharingAStoreShareTheCreatorKey()
     {
         RedisOtpStore a = await ConnectAsync();
@@ -223,7 +223,7 @@ public sealed class RedisOtpStoreTests : IAsyncLifetime
     private async Task<RedisOtpStore> ConnectAsync(OtpStoreOptions? limits = null)
     {
         RedisOtpStore store = await RedisOtpStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = RedisFactAttribute.Endpoint!, KeyPrefix = _prefix },
+            new RedisStoreOptions { Configuration = StoreEndpoints.Of(StoreEngine.RedisStandalone)!, KeyPrefix = _prefix },
             limits ?? new OtpStoreOptions(),
             _time);
         _stores.Add(store);
