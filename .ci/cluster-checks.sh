@@ -143,6 +143,12 @@ cluster_checks() {
   status=$?
   echo "ci: failover: $(cl_line "$CL_WORK/failover.out")"
   check "failover-no-wrong-answers-and-back-within-10s" test "$status" -eq 0
+  # Reported, not gated: a 503 is meant to come within RedisTimeoutMilliseconds (1000 by default).
+  local slow503
+  slow503=$(grep -o 's503:[0-9]*' "$CL_WORK/failover.out" | cut -d: -f2)
+  if [ -n "$slow503" ] && [ "$slow503" -gt 1100 ]; then
+    echo "ci: REPORT failover-503-within-the-redis-timeout: not gated: the slowest 503 during the failover took $slow503 ms (RedisTimeoutMilliseconds 1000)"
+  fi
   check "failover-node-logs-no-crash" bash -c "! grep -qE '^(crit|fail)|Unhandled|Exception' '$CL_WORK/b.log'" \
     || grep -E '^(crit|fail)|Unhandled|Exception' "$CL_WORK/b.log" | head -n 5 | sed 's/^/cluster:   /'
 

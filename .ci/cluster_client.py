@@ -16,6 +16,9 @@ summary line (key=value pairs) on stdout, details on stderr, and exits 0 when it
   failover  --port P --key KEY --kill-pid PID --kill-port PORT --limit-ms 10000
             consumed and unconsumed pairs first, then a request+verify hammer on the node,
             kill -9 of one cluster master, and the answers until the node is well again
+  latency   --port P --key KEY --seconds S --threads T
+            the login flow on one node: p50/p99 of request and of verify (what WAIT costs:
+            run it on a node on the cluster, whose masters have replicas, and on the standalone)
 """
 import argparse
 import json
@@ -508,6 +511,51 @@ def cmd_failover(a):
     return 0 if ok else 1
 
 
+# -------------------------------------------------------------------------------- latency
+def cmd_latency(a):
+    """The login flow on one node, T threads for S seconds: p50/p99 of request and of verify (ms)."""
+    lock = threading.Lock()
+    lat = {"request": [], "verify": []}
+    bad = [0]
+    deadline = time.monotonic() + a.seconds
+
+    def worker(w):
+        conn = Conn(a.port)
+        mine = {"request": [], "verify": []}
+        n = 0
+        while time.monotonic() < deadline:
+            n += 1
+            t = now_ms()
+            st, body = request_pair(conn, a.key, f"w{w}-{n}-{random.randrange(1 << 30)}@latency.example", expiry=60)
+            mine["request"].append(now_ms() - t)
+            if not (isinstance(body, dict) and body.get("code") == 200):
+                bad[0] += 1
+                continue
+            t = now_ms()
+            v = verdict(*verify_pair(conn, a.key, body["token"], body["OTP"]))
+            mine["verify"].append(now_ms() - t)
+            if v != "true":
+                bad[0] += 1
+        conn.close()
+        with lock:
+            for k in lat:
+                lat[k] += mine[k]
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(a.threads)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(a.seconds + 30)
+
+    def pct(xs, q):
+        xs = sorted(xs)
+        return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
+    print(f"flows={len(lat['verify'])} errors={bad[0]} "
+          f"request_p50_ms={pct(lat['request'], 0.5):.3f} request_p99_ms={pct(lat['request'], 0.99):.3f} "
+          f"verify_p50_ms={pct(lat['verify'], 0.5):.3f} verify_p99_ms={pct(lat['verify'], 0.99):.3f}")
+    return 0 if bad[0] == 0 else 1
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -537,8 +585,13 @@ def main():
     x.add_argument("--threads", type=int, default=6)
     x.add_argument("--before", type=float, default=2.0)
     x.add_argument("--limit-ms", type=float, default=10000)
+    y = sub.add_parser("latency")
+    y.add_argument("--port", type=int, required=True)
+    y.add_argument("--key", required=True)
+    y.add_argument("--seconds", type=float, default=10)
+    y.add_argument("--threads", type=int, default=1)
     a = p.parse_args()
-    return {"flow": cmd_flow, "issue": cmd_issue, "verify": cmd_verify, "failover": cmd_failover}[a.cmd](a)
+    return {"flow": cmd_flow, "issue": cmd_issue, "verify": cmd_verify, "failover": cmd_failover, "latency": cmd_latency}[a.cmd](a)
 
 
 if __name__ == "__main__":
