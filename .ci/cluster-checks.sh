@@ -134,8 +134,16 @@ cluster_checks() {
   check "killed-node-pairs-verify-on-the-other" test "$status" -eq 0 -a "$vstatus" -eq 0
 
   # c) kill -9 one cluster master while B is hammered.
-  local m_port m_pid
-  read -r m_port _ m_pid _ < <(awk '$2 == "master"' "$STORES/cluster-nodes" | head -n 1)
+  # A master as it says now (the file holds the roles at start), with its replica connected.
+  local m_port="" m_pid="" p pid
+  while read -r p _ pid _; do
+    if redis-cli -p "$p" INFO replication 2>/dev/null | tr -d '\r' | grep -qx 'role:master' \
+      && redis-cli -p "$p" INFO replication 2>/dev/null | tr -d '\r' | grep -qE '^connected_slaves:[1-9]'; then
+      m_port=$p m_pid=$pid
+      break
+    fi
+  done < "$STORES/cluster-nodes"
+  cl_check "failover-has-a-master-with-a-replica" test -n "$m_pid" || { cl_stop CL_B; cl_cleanup; return; }
   cl_say "killing the master on $m_port (PID $m_pid); its replica: $(awk -v m="$m_port" '$4 == m { print $1 }' "$STORES/cluster-nodes")"
   timeout 60 python3 "$CL_CLIENT" failover --port "$port_b" --key "$key" --kill-pid "$m_pid" --kill-port "$m_port" \
     --pairs 150 --threads 6 --before 2 --limit-ms 10000 \

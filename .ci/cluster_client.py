@@ -331,6 +331,7 @@ def cmd_failover(a):
     events = []          # (ms since the kill or before it as negative, kind)
     wrong = []           # any answer that may never happen
     retry = []           # verify answered 503: (token, otp) to be asked again after recovery
+    verified = []        # the hammer's verifies that answered true: (ms, token, otp)
     issued_near_kill_lost = [0]
     kill_at = [None]     # monotonic ms of the kill
     counts = {"ok": 0, "s503": 0, "conn": 0, "http": 0, "wrong": 0, "lost_issue": 0}
@@ -384,6 +385,8 @@ def cmd_failover(a):
             v = verdict(st, vb)
             if v == "true":
                 note("ok", t)
+                with lock:
+                    verified.append((now_ms(), body["token"], body["OTP"]))
             elif v == "code-503":
                 note("s503", t)
                 with lock:
@@ -433,8 +436,8 @@ def cmd_failover(a):
     os.kill(a.kill_pid, 9)
     log(f"  kill -9 {a.kill_pid} (master on {a.kill_port}) after {before_ok} good answers")
 
-    # Until the node is well: 3 s without a 503/error after at least one was seen (or 3 s
-    # without any at all), bounded by limit + 5 s.
+    # Until the node is well: 3 s without a 503/error (and an answer after the last one),
+    # bounded by limit + 5 s.
     hard = kill_at[0] + a.limit_ms + 5000
     while now_ms() < hard:
         time.sleep(0.1)
@@ -442,7 +445,9 @@ def cmd_failover(a):
             bad_after = [t for t, k in events if t >= kill_at[0] and k != "ok"]
             ok_after = [t for t, k in events if t >= kill_at[0] and k == "ok"]
         last_bad = max(bad_after) if bad_after else kill_at[0]
-        if now_ms() - last_bad >= 3000 and ok_after and max(ok_after) > last_bad:
+        # (and not before 6 s: cluster-node-timeout 2 s plus the promotion, so a failure that is
+        # slow to show cannot be missed)
+        if now_ms() - kill_at[0] >= 6000 and now_ms() - last_bad >= 3000 and ok_after and max(ok_after) > last_bad:
             break
     stop.set()
     for th in workers:
@@ -461,10 +466,13 @@ def cmd_failover(a):
     # After recovery: the consumed pairs must all answer used; the unconsumed verify true once
     # (a 503 first is allowed only while the store recovers: ask again, bounded).
     def ask_until_not_503(t, o, limit_s=5.0):
+        return ask_until_not_503_on(setup, t, o, limit_s)
+
+    def ask_until_not_503_on(conn, t, o, limit_s=5.0):
         end = time.monotonic() + limit_s
         seen503 = False
         while True:
-            v = verdict(*verify_pair(setup, key, t, o))
+            v = verdict(*verify_pair(conn, key, t, o))
             if v != "code-503" or time.monotonic() > end:
                 return v, seen503
             seen503 = True
@@ -489,6 +497,33 @@ def cmd_failover(a):
         v, _ = ask_until_not_503(t, o)
         post_retry[v] = post_retry.get(v, 0) + 1
 
+    # The consumes that WAIT protects: every hammer pair that verified true from 1.5 s before the
+    # kill to the recovery (the last ones before the kill may not have reached the replica without
+    # WAIT) must answer used now, never true again. At most 4000 of them, 4 connections.
+    window = [(t, o) for ms, t, o in verified if kill_at[0] - 1500 <= ms <= kill_at[0] + recovered_ms][-4000:]
+    window_tally = {}
+
+    def reask(chunk):
+        c = Conn(a.port)
+        mine = {}
+        for t, o in chunk:
+            try:
+                v, _ = ask_until_not_503_on(c, t, o)
+            except ConnError:
+                v = "conn-error"
+            mine[v] = mine.get(v, 0) + 1
+        c.close()
+        with lock:
+            for k, n in mine.items():
+                window_tally[k] = window_tally.get(k, 0) + n
+    chunks = [window[i::4] for i in range(4)]
+    rs = [threading.Thread(target=reask, args=(ch,)) for ch in chunks]
+    for th in rs:
+        th.start()
+    for th in rs:
+        th.join(60)
+    revived_window = window_tally.get("true", 0)
+
     for w in wrong:
         log(f"  {w}")
     fmt = lambda d: ",".join(f"{k}:{v}" for k, v in sorted(d.items())) or "-"
@@ -503,11 +538,13 @@ def cmd_failover(a):
           f"recovered_ms={round(recovered_ms)} "
           f"max_answer_ms_after_kill={fmt({k: round(max(v)) for k, v in latencies.items()})} "
           f"readyz={fmt(readyz)} readyz_unready_ms={round(min(unready)) if unready else '-'}..{round(max(unready)) if unready else '-'} consumed_after={fmt(post_consumed)} unconsumed_after={fmt(post_unconsumed)} "
-          f"unconsumed_second={fmt(again_unconsumed)} retried_503_verifies={fmt(post_retry)}")
+          f"unconsumed_second={fmt(again_unconsumed)} retried_503_verifies={fmt(post_retry)} "
+          f"consumed_near_kill={len(window)} consumed_near_kill_after={fmt(window_tally)}")
     ok = (counts["wrong"] == 0 and counts["conn"] == 0 and counts["http"] == 0
           and revived == 0 and post_consumed.get("used", 0) == len(consumed)
           and unc_true == len(unconsumed) and again_unconsumed.get("used", 0) == len(unconsumed)
-          and retry_bad == 0 and recovered and recovered_ms <= a.limit_ms)
+          and retry_bad == 0 and recovered and recovered_ms <= a.limit_ms
+          and revived_window == 0 and window_tally.get("used", 0) == len(window))
     return 0 if ok else 1
 
 
