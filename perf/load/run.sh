@@ -6,6 +6,11 @@
 #                               interleaved rounds, medians (the README table); OtpFast with
 #                               Durability off, safe (the default) and strict
 #   perf/load/run.sh --short    short mode: 3 s per scenario (CI reports it, does not gate)
+#   perf/load/run.sh [--short] --store redis   the four scenarios with OtpFast on Store=redis
+#                               (one standalone redis-server, started here on a free port and
+#                               pinned with the server to core 0) beside the control and the
+#                               embedded store: ratios, p99, Redis commands per API call (INFO
+#                               commandstats), server + redis CPU per request
 #   perf/load/run.sh --soak [SECONDS]   the login flow at a fixed ~8,000 req/s for SECONDS
 #                               (default 600): zero errors, RSS after warm-up grows at most 10%,
 #                               journal disk use sampled (it must stay bounded)
@@ -20,9 +25,25 @@ ROOT=$(pwd)
 # Full mode repeats the whole target sequence ROUNDS times, interleaved, and reports medians:
 # on this shared machine two runs of the same binary a minute apart differ by up to 20%.
 MODE=full DURATION=10 WARMUP=3 CONNECTIONS=64 STARTUP_RUNS=9 ROUNDS=3
+# --store redis (after --short, or alone for the full mode): OtpFast with Store=redis against one
+# standalone redis-server that this script starts on a free port and pins to the server's core.
+STORE=memory
+args=()
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--store" ]; then
+    STORE=${2:-}
+    [ "$STORE" = redis ] || [ "$STORE" = memory ] || { echo "--store memory|redis" >&2; exit 2; }
+    shift 2
+  else
+    args+=("$1")
+    shift
+  fi
+done
+set -- "${args[@]}"
 if [ "${1:-}" = "--short" ]; then MODE=short DURATION=3 WARMUP=1 STARTUP_RUNS=3 ROUNDS=1; fi
 if [ "${1:-}" = "--soak" ]; then MODE=soak DURATION=${2:-600}; fi
 if [ "${1:-}" = "--compaction" ]; then MODE=compaction DURATION=${2:-30}; fi
+if [ "$STORE" = redis ] && { [ "$MODE" = soak ] || [ "$MODE" = compaction ]; }; then echo "--store redis goes with the full or --short mode" >&2; exit 2; fi
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 
@@ -31,7 +52,12 @@ command -v taskset >/dev/null || { echo "taskset (util-linux) is needed" >&2; ex
 
 WORK=$(mktemp -d /tmp/otpfast-load.XXXXXX)
 PID=""
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
+REDIS_PID=""
+cleanup() {
+  [ -n "$PID" ] && kill "$PID" 2>/dev/null
+  [ -n "$REDIS_PID" ] && { kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; }
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 if [ -z "${BIN_DIR:-}" ]; then
@@ -56,10 +82,14 @@ TICKS_PER_SECOND=$(getconf CLK_TCK)
 
 journal_kb() { du -ck "$DATA"/journal.* 2>/dev/null | awk 'END { print $1 + 0 }'; }
 
-start() { # target: baseline, or otpfast-MODE (MODE = a Durability), then extra server arguments
+start() { # target: baseline, otpfast-redis, or otpfast-MODE (MODE = a Durability), then extra server arguments
   local cmd target=$1
   shift
   if [ "$target" = baseline ]; then cmd=("$BASELINE" --urls "$URL" --Logging:LogLevel:Default=Warning)
+  elif [ "$target" = otpfast-redis ]; then
+    # Every run starts from an empty Redis (the server makes its shared keys again at start).
+    redis-cli -p "$REDIS_PORT" FLUSHALL >/dev/null
+    cmd=("$SERVER" --data-dir "$DATA" --urls "$URL" --store redis --redis "127.0.0.1:$REDIS_PORT" --Logging:LogLevel:Default=Warning "$@")
   else
     # Every OtpFast run starts from an empty store, whatever the run before it left.
     rm -f "$DATA"/pairs.snapshot "$DATA"/journal.*
@@ -131,6 +161,109 @@ if [ "$MODE" = compaction ]; then
     printf '| %s compaction | %.0f | %.2f | %.2f | %.2f | %d | %d | %d | %d |\n' "$run" "$rps" "$p50" "$p99" "$p999" "$non2xx" "$sockerr" "$apierr" "$(grep -c 'Journal compacted' "$WORK/otpfast-safe.log" || true)"
     : >"$WORK/otpfast-safe.log"
   done
+  exit 0
+fi
+
+if [ "$STORE" = redis ]; then
+  # The control, OtpFast with the embedded store (Durability safe, the default) and OtpFast with
+  # Store=redis, interleaved in each round. The redis-server shares CPU $SERVER_CPU with the
+  # server (the layout in which the Go + Redis peers measured ~0.1x of the control); its command
+  # counters are reset after each warm-up, so "per API call" is the measured run's calls of each
+  # command (INFO commandstats) over the requests wrk made in it.
+  command -v redis-server >/dev/null || bash .ci/stores.sh install
+  REDIS_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$WORK/redis"
+  (cd "$WORK/redis" && exec taskset -c "$SERVER_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$WORK/redis" </dev/null >"$WORK/redis/log" 2>&1) &
+  REDIS_PID=$!
+  for _ in $(seq 1 100); do [ "$(redis-cli -p "$REDIS_PORT" PING 2>/dev/null)" = PONG ] && break; sleep 0.05; done
+  [ "$(redis-cli -p "$REDIS_PORT" PING 2>/dev/null)" = PONG ] || { echo "redis-server did not start" >&2; cat "$WORK/redis/log" >&2; exit 1; }
+  # INFO commandstats counts the commands a script calls (redis.call) as well as the ones a client
+  # sends: the data commands below are the scripts' (RedisScripts.cs); every other command is a
+  # round trip of the server's own (this script's CONFIG RESETSTAT and one INFO are taken off).
+  SCRIPT_COMMANDS=" get set del unlink pexpire expire pttl ttl time incr incrby decr exists getdel mget hget hset hdel hincrby "
+  cmdstats() { # -> "evalsha eval wait other-round-trips inside-scripts names"
+    redis-cli -p "$REDIS_PORT" INFO commandstats | tr -d '\r' | awk -F'[:,=]' -v sc="$SCRIPT_COMMANDS" '/^cmdstat_/ {
+        name = substr($1, 9); calls = $3
+        if (name == "config|resetstat") next
+        if (name == "info") calls -= 1
+        if (calls <= 0) next
+        names = names name "=" calls ";"
+        if (name == "evalsha") e += calls; else if (name == "eval") v += calls; else if (name == "wait") w += calls
+        else if (index(sc, " " name " ") > 0) i += calls
+        else o += calls
+      } END { printf "%d %d %d %d %d %s\n", e, v, w, o, i, (names == "" ? "-" : names) }'
+  }
+  SCENARIOS=(generate store login hot)
+  TARGETS=(baseline otpfast-safe otpfast-redis)
+  RAW="$WORK/raw.txt"
+  RESULTS="$WORK/results.txt"
+  OTHERS="$WORK/others.txt"
+  : >"$RAW"
+  : >"$OTHERS"
+  for scenario in "${SCENARIOS[@]}"; do
+    for round in $(seq 1 "$ROUNDS"); do
+      for target in "${TARGETS[@]}"; do
+        start "$target"
+        run_wrk "$scenario" "$WARMUP" >/dev/null
+        redis-cli -p "$REDIS_PORT" CONFIG RESETSTAT >/dev/null
+        ticks_before=$(cpu_ticks "$PID")
+        rticks_before=$(cpu_ticks "$REDIS_PID")
+        result=$(run_wrk "$scenario" "$DURATION")
+        ticks=$(( $(cpu_ticks "$PID") - ticks_before ))
+        rticks=$(( $(cpu_ticks "$REDIS_PID") - rticks_before ))
+        read -r evalsha eval_ wait_ other inside names < <(cmdstats)
+        stop
+        [ "$target" = otpfast-redis ] && echo "$scenario $names" >>"$OTHERS"
+        [ "$target" = otpfast-redis ] || rticks=0
+        # Per request: server CPU us, server + redis CPU us, and each command's calls.
+        per=$(awk -v t="$ticks" -v rt="$rticks" -v hz="$TICKS_PER_SECOND" -v r="$(echo "$result" | awk '{ print $1 }')" -v d="$DURATION" \
+          -v e="$evalsha" -v v="$eval_" -v w="$wait_" -v o="$other" -v i="$inside" \
+          'BEGIN { n = r * d; printf "%.2f %.2f %.4f %.4f %.4f %.4f %.4f", (t / hz) * 1e6 / n, ((t + rt) / hz) * 1e6 / n, e / n, v / n, w / n, o / n, i / n }')
+        echo "$scenario $target $result $per" >>"$RAW"
+      done
+    done
+  done
+  python3 - "$RAW" >"$RESULTS" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    rows.setdefault((f[0], f[1]), []).append([float(x) for x in f[2:]])
+for (scenario, target), runs in rows.items():
+    cols = list(zip(*runs))
+    out = [statistics.median(c) if i not in (4, 5, 6) else sum(c) for i, c in enumerate(cols)]
+    print(scenario, target, " ".join(f"{v:.4f}" for v in out))
+PY
+  echo
+  echo "OtpFast load run, Store=redis ($MODE mode): ${DURATION}s per scenario and target, $CONNECTIONS connections, median of $ROUNDS interleaved round(s), wrk -t1 on CPU $LOAD_CPU, server and redis-server $(redis-server --version | awk '{ print $3 }' | cut -d= -f2) on CPU $SERVER_CPU"
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo
+  printf '| scenario | target | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API errors | req/s vs control | p99 vs control | server CPU us/req | server+redis CPU us/req | EVALSHA/req | EVAL/req | WAIT/req | other round trips/req | commands inside scripts/req |\n'
+  printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+  awk '
+    $2 == "baseline" { rps[$1] = $3; p99[$1] = $5 }
+    { ratio = (rps[$1] > 0) ? sprintf("%.2fx", $3 / rps[$1]) : "-";
+      pr = (p99[$1] > 0) ? sprintf("%.2fx", $5 / p99[$1]) : "-";
+      redis = ($2 == "otpfast-redis");
+      printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %d | %d | %s | %s | %.2f | %s | %s | %s | %s | %s | %s |\n", $1,
+        ($2 == "baseline" ? "control" : ($2 == "otpfast-safe" ? "otpfast memory" : "otpfast redis")), $3, $4, $5, $6, $7, $8, $9, ratio, pr, $10,
+        (redis ? sprintf("%.2f", $11) : "-"), (redis ? sprintf("%.3f", $12) : "-"), (redis ? sprintf("%.3f", $13) : "-"),
+        (redis ? sprintf("%.3f", $14) : "-"), (redis ? sprintf("%.3f", $15) : "-"), (redis ? sprintf("%.3f", $16) : "-") }
+  ' "$RESULTS"
+  echo
+  echo "Goals (issue 10): store and login >= 0.30x of the control; generate as in memory mode:"
+  echo
+  printf '| scenario | redis req/s vs control | memory req/s vs control | redis vs memory | redis p99 ms | Redis round trips per API call (EVALSHA+EVAL+WAIT+other) |\n|---|---|---|---|---|---|\n'
+  awk '
+    { rps[$1 " " $2] = $3; p99[$1 " " $2] = $5; calls[$1 " " $2] = $12 + $13 + $14 + $15; if (!seen[$1]++) order[++n] = $1 }
+    END { for (i = 1; i <= n; i++) { s = order[i]; c = rps[s " baseline"];
+      printf "| %s | %.2fx | %.2fx | %.2fx | %.2f | %.3f |\n", s, rps[s " otpfast-redis"] / c, rps[s " otpfast-safe"] / c,
+        rps[s " otpfast-redis"] / rps[s " otpfast-safe"], p99[s " otpfast-redis"], calls[s " otpfast-redis"] } }
+  ' "$RESULTS"
+  echo
+  echo "Redis commands in the measured OtpFast runs, scripts' own included (scenario: command=calls): $(awk '{ printf "%s: %s  ", $1, $2 }' "$OTHERS")"
+  kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; REDIS_PID=""
   exit 0
 fi
 
