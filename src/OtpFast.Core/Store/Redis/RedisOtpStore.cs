@@ -39,12 +39,19 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     private const long NoFailure = long.MinValue / 2;
     private static readonly TimeSpan ReplicaInfoAge = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FailureHoldsFor = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan WarnEvery = TimeSpan.FromSeconds(10);
 
     private static readonly Action<ILogger, string, Exception?> LogUnreachable = LoggerMessage.Define<string>(
         LogLevel.Warning, new EventId(70, "RedisUnreachable"), "Redis store at {Configuration} is unreachable; answering 503 until it can be reached.");
 
     private static readonly Action<ILogger, string, long, Exception?> LogNoReplicaAck = LoggerMessage.Define<string, long>(
         LogLevel.Warning, new EventId(71, "RedisWaitFailed"), "WAIT on {EndPoint}: no replica acknowledged a consume within {Timeout} ms; answering 503.");
+
+    private static readonly Action<ILogger, string, long, Exception?> LogCallsFailing = LoggerMessage.Define<string, long>(
+        LogLevel.Warning, new EventId(74, "RedisCallsFailing"), "Redis store calls are failing ({Problem}; {Failed} failed since the last such line): they answer 503.");
+
+    private static readonly Action<ILogger, Exception?> LogAnsweringAgain = LoggerMessage.Define(
+        LogLevel.Information, new EventId(75, "RedisAnsweringAgain"), "Redis store calls succeed again (none failed for 2 s).");
 
     private static readonly Action<ILogger, Exception?> LogCallFailed = LoggerMessage.Define(
         LogLevel.Debug, new EventId(72, "RedisCallFailed"), "Redis store call failed; answering 503.");
@@ -61,6 +68,7 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger? _logger;
     private readonly long _timeoutMs;
+    private readonly TimeSpan _timeout;
     private readonly ConcurrentDictionary<EndPoint, ReplicaInfo> _replicas = new();
 
     // Limits, sent with every call (so one script serves stores with different limits).
@@ -73,6 +81,8 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     private volatile Secrets? _secrets;
     private int _loadingSecrets;
     private long _lastFailureMs = NoFailure; // Environment.TickCount64 of the last failed call
+    private long _lastWarningMs = NoFailure;
+    private long _failuresSinceWarning;
 
     private RedisOtpStore(ConnectionMultiplexer mux, RedisStoreOptions redis, OtpStoreOptions limits, TimeProvider time, ILogger? logger, bool shebang)
     {
@@ -81,6 +91,7 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
         _time = time;
         _logger = logger;
         _timeoutMs = (long)redis.Timeout.TotalMilliseconds;
+        _timeout = redis.Timeout;
         byte[] prefix = System.Text.Encoding.UTF8.GetBytes(redis.KeyPrefix);
         _pairKeyPrefix = [.. prefix, (byte)'p'];
         _secretKey = (RedisKey)(redis.KeyPrefix + "creator-key");
@@ -134,6 +145,10 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
         config.ConnectTimeout = timeoutMs;
         config.SyncTimeout = timeoutMs;
         config.AsyncTimeout = timeoutMs;
+
+        // No queue while a connection is down (an outage, a failover): such calls fail at once
+        // and answer 503 rather than wait out the timeout; the client retries.
+        config.BacklogPolicy = BacklogPolicy.FailFast;
         ConnectionMultiplexer mux = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
 
         RedisEngine engine = redis.Engine;
@@ -366,10 +381,10 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     {
         try
         {
-            RedisResult result = await _db.ScriptEvaluateAsync(script, keys, args).ConfigureAwait(false);
+            RedisResult result = await _db.ScriptEvaluateAsync(script, keys, args).WaitAsync(_timeout).ConfigureAwait(false);
             if (Volatile.Read(ref _lastFailureMs) != NoFailure)
             {
-                Volatile.Write(ref _lastFailureMs, NoFailure); // answered again: ready
+                NoteSuccess();
             }
 
             return (byte[]?)result;
@@ -394,7 +409,8 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
                 return true;
             }
 
-            RedisResult acked = await server.ExecuteAsync("WAIT", 1, _timeoutMs).ConfigureAwait(false);
+            // The server's wait is half the timeout, so a slow replica answers 0 (503) before the call itself times out.
+            RedisResult acked = await server.ExecuteAsync("WAIT", 1, Math.Max(1, _timeoutMs / 2)).WaitAsync(_timeout).ConfigureAwait(false);
             if ((long)acked >= 1)
             {
                 return true;
@@ -425,7 +441,7 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
             return known.Count > 0;
         }
 
-        IGrouping<string, KeyValuePair<string, string>>[] info = await server.InfoAsync("replication").ConfigureAwait(false);
+        IGrouping<string, KeyValuePair<string, string>>[] info = await server.InfoAsync("replication").WaitAsync(_timeout).ConfigureAwait(false);
         int count = 0;
         foreach (IGrouping<string, KeyValuePair<string, string>> group in info)
         {
@@ -445,17 +461,52 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     /// <summary>Whether WAIT is sent for a consume of this key (for tests).</summary>
     internal ValueTask<bool> WaitsForReplicaAsync(RedisKey key) => HasReplicasAsync(_mux.GetServer(key));
 
+    // Failures are a warning at most every WarnEvery (a failover fails some calls and not others
+    // for seconds: thousands of 503s must not be silent, nor a line each), with how many failed;
+    // the first success once FailureHoldsFor has passed without a failure (ready again) is one line.
     private void NoteFailure(Exception? e)
     {
-        Interlocked.Exchange(ref _lastFailureMs, Environment.TickCount64);
-        if (e is not null)
+        long now = Environment.TickCount64;
+        Interlocked.Exchange(ref _lastFailureMs, now);
+        long failed = Interlocked.Increment(ref _failuresSinceWarning);
+        long warned = Volatile.Read(ref _lastWarningMs);
+        if (_logger is null || now - warned < WarnEvery.TotalMilliseconds || Interlocked.CompareExchange(ref _lastWarningMs, now, warned) != warned)
         {
-            if (_logger is not null)
+            if (_logger is not null && e is not null)
             {
                 LogCallFailed(_logger, e);
             }
+
+            return;
+        }
+
+        Interlocked.Add(ref _failuresSinceWarning, -failed);
+        LogCallsFailing(_logger, Describe(e), failed, null);
+    }
+
+    private void NoteSuccess()
+    {
+        long last = Volatile.Read(ref _lastFailureMs);
+        if (last == NoFailure || Environment.TickCount64 - last < FailureHoldsFor.TotalMilliseconds
+            || Interlocked.CompareExchange(ref _lastFailureMs, NoFailure, last) != last)
+        {
+            return;
+        }
+
+        if (_logger is not null)
+        {
+            LogAnsweringAgain(_logger, null);
         }
     }
+
+    private static string Describe(Exception? e) => e switch
+    {
+        null => "no replica acknowledged a consume in time",
+        RedisTimeoutException or TimeoutException => "timed out",
+        RedisConnectionException => "no connection",
+        RedisServerException server => "refused by Redis: " + server.Message.Split(' ', 2)[0],
+        _ => e.GetType().Name,
+    };
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
