@@ -433,14 +433,51 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
         }
     }
 
+    // Read once per endpoint, then refreshed every ReplicaInfoAge by one call in the background
+    // while the others go on with what was known (a stampede of INFO calls otherwise: every
+    // verify that found the entry stale sent its own).
     private async ValueTask<bool> HasReplicasAsync(IServer server)
     {
         long now = Environment.TickCount64;
-        if (_replicas.TryGetValue(server.EndPoint, out ReplicaInfo? known) && now - known.ReadAt < ReplicaInfoAge.TotalMilliseconds)
+        if (_replicas.TryGetValue(server.EndPoint, out ReplicaInfo? known))
         {
+            if (now - known.ReadAt >= ReplicaInfoAge.TotalMilliseconds && Interlocked.Exchange(ref known.Refreshing, 1) == 0)
+            {
+                _ = RefreshReplicasAsync(server);
+            }
+
             return known.Count > 0;
         }
 
+        return await RefreshReplicasAsync(server).ConfigureAwait(false) > 0;
+    }
+
+    private async Task<int> RefreshReplicasAsync(IServer server)
+    {
+        int count;
+        try
+        {
+            count = await ReadReplicaCountAsync(server).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A failed read keeps what was known; the next stale use tries again.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            if (_replicas.TryGetValue(server.EndPoint, out ReplicaInfo? known))
+            {
+                Volatile.Write(ref known.Refreshing, 0);
+                return known.Count;
+            }
+
+            throw;
+        }
+
+        _replicas[server.EndPoint] = new ReplicaInfo(count, Environment.TickCount64);
+        return count;
+    }
+
+    private async Task<int> ReadReplicaCountAsync(IServer server)
+    {
         IGrouping<string, KeyValuePair<string, string>>[] info = await server.InfoAsync("replication").WaitAsync(_timeout).ConfigureAwait(false);
         int count = 0;
         foreach (IGrouping<string, KeyValuePair<string, string>> group in info)
@@ -454,8 +491,7 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
             }
         }
 
-        _replicas[server.EndPoint] = new ReplicaInfo(count, now);
-        return count > 0;
+        return count;
     }
 
     /// <summary>Whether WAIT is sent for a consume of this key (for tests).</summary>
@@ -560,5 +596,13 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
 
     private sealed record Secrets(SipHash128 CreatorHash, TokenCipher Cipher);
 
-    private sealed record ReplicaInfo(int Count, long ReadAt);
+    private sealed class ReplicaInfo(int count, long readAt)
+    {
+        public int Count { get; } = count;
+
+        public long ReadAt { get; } = readAt;
+
+        /// <summary>1 while one call refreshes this entry.</summary>
+        public int Refreshing;
+    }
 }
