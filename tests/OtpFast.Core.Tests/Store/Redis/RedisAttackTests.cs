@@ -1,0 +1,464 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using OtpFast.Core.Codes;
+using OtpFast.Core.Store;
+using OtpFast.Core.Store.InMemory;
+using OtpFast.Core.Store.Redis;
+using OtpFast.Core.Tokens;
+using StackExchange.Redis;
+
+namespace OtpFast.Core.Tests.Store.Redis;
+
+/// <summary>
+/// Attack/review findings on Store=redis (branch attack-redis). Each failing test names its finding;
+/// the passing ones are what was tried and held up.
+/// </summary>
+public sealed class RedisAttackTests : IAsyncLifetime
+{
+    private readonly string _prefix = $"a{Guid.NewGuid():N}"[..13] + ":";
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly List<RedisOtpStore> _stores = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (RedisOtpStore store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+
+        foreach (StoreEngine engine in new[] { StoreEngine.RedisStandalone, StoreEngine.Garnet, StoreEngine.RedisCluster })
+        {
+            if (StoreEndpoints.Of(engine) is null)
+            {
+                continue;
+            }
+
+            await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(StoreEndpoints.Of(engine)! + ",allowAdmin=true");
+            foreach (IServer server in admin.GetServers())
+            {
+                if (server.IsReplica || !server.IsConnected)
+                {
+                    continue;
+                }
+
+                await foreach (RedisKey key in server.KeysAsync(pattern: _prefix + "*"))
+                {
+                    await admin.GetDatabase().KeyDeleteAsync(key);
+                }
+            }
+        }
+    }
+
+    // Finding 1: with Engine=Auto (what the server always uses), a Garnet that is down when the node
+    // starts makes DetectEngineAsync fall back to Redis (scripts with the "#!lua" shebang). Garnet
+    // rejects the shebang, so once Garnet is up every issue and verify answers 503 for the life of
+    // the process; the README promises "a server started while Redis is down starts anyway, not
+    // ready, and serves once Redis answers". (The existing recovery test pins Engine=Redis.)
+    [StoreFact(StoreEngine.Garnet)]
+    public async Task Finding1_ANodeStartedWhileGarnetIsDownServesOnceGarnetIsUp()
+    {
+        int port = FreePort();
+        await using RedisOtpStore store = await RedisOtpStore.ConnectAsync(
+            new RedisStoreOptions { Configuration = $"127.0.0.1:{port}", Timeout = TimeSpan.FromMilliseconds(300), KeyPrefix = _prefix },
+            new OtpStoreOptions(),
+            _time);
+        Assert.Equal("store-unreachable", store.NotReadyReason);
+
+        // Garnet "comes up" on the configured address (a plain TCP forwarder to the test Garnet).
+        using var forwarder = new TcpForwarder(port, StoreEndpoints.Of(StoreEngine.Garnet)!);
+        IssueResult issued = default;
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            issued = await store.IssueAsync(new IssueRequest(1, store.DigestCreator(1, "ivy"u8), CodeType.Num, 6, 60, false));
+            if (issued.Status == IssueStatus.Created)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.True(issued.Status == IssueStatus.Created, $"15 s after Garnet came up the node still answers {issued.Status}; engine picked: {store.Engine}");
+    }
+
+    // Finding 2: the shared creator-key is read once per process and never again. If it disappears
+    // from Redis while nodes run (a Redis restarted without persistence, a failover that lost the
+    // not-WAITed SET NX, a FLUSHDB, an operator's DEL), the running nodes keep the old secret and the
+    // next node to start creates a new one: two groups of nodes now file the same account +
+    // tokenCreator under different keys and cannot open each other's tokens. A code issued on a node
+    // of one group answers "unknown" on the other; reCreate:false on the two groups gives two live
+    // pairs; the per-creator failed-verify budget and the resend cooldown are doubled. Nothing logs it.
+    [StoreFact(StoreEngine.RedisStandalone)]
+    public async Task Finding2_NodesNeverSplitOnTheCreatorKeyAfterRedisLosesIt()
+    {
+        RedisOtpStore old = await ConnectAsync(StoreEngine.RedisStandalone);
+
+        // Redis restarts with no persistence: every key of the deployment is gone (here only ours).
+        await DeleteAllOfPrefixAsync(old.Multiplexer);
+
+        RedisOtpStore fresh = await ConnectAsync(StoreEngine.RedisStandalone); // a node (re)started after that
+
+        IssueResult onOld = await old.IssueAsync(new IssueRequest(1, old.DigestCreator(1, "jane"u8), CodeType.Num, 6, 600, false));
+        Assert.Equal(IssueStatus.Created, onOld.Status);
+        IssueResult onFresh = await fresh.IssueAsync(new IssueRequest(1, fresh.DigestCreator(1, "jane"u8), CodeType.Num, 6, 600, false));
+
+        // One deployment: reCreate:false on another node must return the same pair...
+        Assert.True(onFresh.Status == IssueStatus.Existing, $"reCreate:false on the other node answered {onFresh.Status}: two live pairs for one tokenCreator");
+
+        // ...and a code issued on one node must verify on the other.
+        VerifyResult crossed = await fresh.VerifyAsync(new VerifyRequest(1, onOld.Token, onOld.Code));
+        Assert.Equal(VerifyOutcome.Verified, crossed.Outcome);
+    }
+
+    // Finding 2 (variant): the same split with no restart at all, from a deleted/overwritten key
+    // while every node runs: the running node never notices the key changed.
+    [StoreFact(StoreEngine.RedisStandalone)]
+    public async Task Finding2b_ARunningNodeNoticesTheCreatorKeyWasReplaced()
+    {
+        RedisOtpStore a = await ConnectAsync(StoreEngine.RedisStandalone);
+        await a.Multiplexer.GetDatabase().KeyDeleteAsync(_prefix + "creator-key");
+        RedisOtpStore b = await ConnectAsync(StoreEngine.RedisStandalone);
+
+        IssueResult issued = await b.IssueAsync(new IssueRequest(1, b.DigestCreator(1, "kim"u8), CodeType.Num, 6, 600, false));
+        Assert.Equal(IssueStatus.Created, issued.Status);
+        VerifyResult onA = await a.VerifyAsync(new VerifyRequest(1, issued.Token, issued.Code));
+
+        // Either A follows the key every node now uses, or it stops answering (503) — never a silent "unknown".
+        Assert.True(onA.Outcome is VerifyOutcome.Verified or VerifyOutcome.Unavailable, $"node A answered {onA.Outcome} for a right code issued on node B");
+    }
+
+    // Finding 3: a creator-key of the wrong length (a typo'd SET, another program's key under the same
+    // prefix) logs the Error "RedisBadSecret" once per request: every request retries the load
+    // (one at a time) and logs again. At the API's rates this floods the log (thousands of lines/s).
+    [StoreFact(StoreEngine.RedisStandalone)]
+    public async Task Finding3_AWrongLengthCreatorKeyIsNotLoggedOncePerRequest()
+    {
+        await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(StoreEndpoints.Of(StoreEngine.RedisStandalone)!);
+        await admin.GetDatabase().StringSetAsync(_prefix + "creator-key", "short");
+        var log = new CapturingLogger();
+        RedisOtpStore store = await RedisOtpStore.ConnectAsync(
+            new RedisStoreOptions { Configuration = StoreEndpoints.Of(StoreEngine.RedisStandalone)!, KeyPrefix = _prefix },
+            new OtpStoreOptions(),
+            _time,
+            log);
+        _stores.Add(store);
+
+        for (int i = 0; i < 200; i++)
+        {
+            VerifyResult r = await store.VerifyAsync(new VerifyRequest(1, new OtpToken(12345), new OtpCode("123456"u8)));
+            Assert.Equal(VerifyOutcome.Unavailable, r.Outcome);
+        }
+
+        int errors = log.Lines.Count(l => l.Contains("does not hold 32 bytes", StringComparison.Ordinal));
+        Assert.True(errors <= 5, $"{errors} error lines for 200 requests");
+    }
+
+    // Finding 4: the log hides why the store refuses. A wrong password (or an ACL user without the
+    // rights) logs only "calls are failing (no connection ...)" and "Redis store at ... is
+    // unreachable": the WRONGPASS/NOPERM the server answered is never shown at Information, so
+    // the operator looks for a network problem. (Likewise Garnet without --lua is logged as
+    // "refused by Redis: ERR", the reason cut to its first word.)
+    [Fact]
+    public async Task Finding4_AWrongPasswordIsLoggedAsAnAuthenticationFailureNotAsUnreachable()
+    {
+        int port = FreePort();
+        using Process server = Process.Start(new ProcessStartInfo("/usr/bin/redis-server", ["--port", $"{port}", "--save", "", "--appendonly", "no", "--requirepass", "right"]) { RedirectStandardOutput = true })!;
+        try
+        {
+            await WaitForPortAsync(port);
+            var log = new CapturingLogger();
+            RedisOtpStore store = await RedisOtpStore.ConnectAsync(
+                new RedisStoreOptions { Configuration = $"127.0.0.1:{port},password=wrong", KeyPrefix = _prefix, Timeout = TimeSpan.FromMilliseconds(500) },
+                new OtpStoreOptions(),
+                _time,
+                log);
+            _stores.Add(store);
+            Assert.Equal(IssueStatus.Unavailable, (await store.IssueAsync(new IssueRequest(1, store.DigestCreator(1, "lee"u8), CodeType.Num, 6, 60, false))).Status);
+            string all = string.Join("\n", log.Lines);
+            Assert.DoesNotContain("wrong", all.Replace("password=*****", "", StringComparison.Ordinal), StringComparison.Ordinal); // the password itself is masked (held up)
+            Assert.True(
+                all.Contains("WRONGPASS", StringComparison.OrdinalIgnoreCase) || all.Contains("auth", StringComparison.OrdinalIgnoreCase) || all.Contains("password", StringComparison.OrdinalIgnoreCase) && !all.Contains("password=*****", StringComparison.Ordinal),
+                $"nothing logged says the password was refused:\n{all}");
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync();
+        }
+    }
+
+    // Finding 5: a full Redis (maxmemory + noeviction, as the README asks) refuses every script,
+    // the verify's too: an end user who already holds a valid code cannot log in (503) until
+    // tombstones (15 min) expire, though a consume only shrinks the value. One account flooding
+    // requestOneTimeCode (or any burst) thus blocks every account's logins. (Redis 7 runs a script
+    // under OOM only with "#!lua flags=allow-oom"; the embedded store's MaxLivePairs refuses only
+    // new pairs.)
+    [Fact]
+    public async Task Finding5_AHeldCodeStillVerifiesWhenRedisIsFull()
+    {
+        int port = FreePort();
+        using Process server = Process.Start(new ProcessStartInfo("/usr/bin/redis-server", ["--port", $"{port}", "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"]) { RedirectStandardOutput = true })!;
+        try
+        {
+            await WaitForPortAsync(port);
+            RedisOtpStore store = await RedisOtpStore.ConnectAsync(
+                new RedisStoreOptions { Configuration = $"127.0.0.1:{port}", KeyPrefix = _prefix },
+                new OtpStoreOptions(),
+                _time);
+            _stores.Add(store);
+            IssueResult held = await store.IssueAsync(new IssueRequest(1, store.DigestCreator(1, "held"u8), CodeType.Num, 6, 600, false));
+            Assert.Equal(IssueStatus.Created, held.Status);
+
+            // Redis is now full: set maxmemory just under what it uses.
+            IServer admin = store.Multiplexer.GetServers()[0];
+            long used = long.Parse((await admin.InfoAsync("memory")).SelectMany(g => g).First(p => p.Key == "used_memory").Value, System.Globalization.CultureInfo.InvariantCulture);
+            await admin.ConfigSetAsync("maxmemory", (used - 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(IssueStatus.Unavailable, (await store.IssueAsync(new IssueRequest(1, store.DigestCreator(1, "new"u8), CodeType.Num, 6, 600, false))).Status);
+
+            VerifyResult verified = await store.VerifyAsync(new VerifyRequest(1, held.Token, held.Code));
+            Assert.Equal(VerifyOutcome.Verified, verified.Outcome);
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync();
+        }
+    }
+
+    // Held up: a differential walk (in-memory vs Redis) over every code length 4..12 and type, edge
+    // limits (1 attempt, 1000 attempts, budget 0 and 10000, windows of 1 s and 30 days, cooldown),
+    // lower-case and wrong-length codes, cross-account tokens, on each engine.
+    [StoreTheory(StoreEngine.Garnet)]
+    [InlineData(1, 1, 0, 1, 0)]
+    [InlineData(2, 1000, 10000, 2_592_000, 0)]
+    [InlineData(3, 3, 5, 1, 2)]
+    [InlineData(4, 2, 1, 2_592_000, 1)]
+    public Task HeldUp_GarnetWalkMatchesInMemory(int seed, int attempts, int budget, int window, int cooldown)
+        => WalkAsync(StoreEngine.Garnet, seed, attempts, budget, window, cooldown);
+
+    [StoreTheory(StoreEngine.RedisCluster)]
+    [InlineData(1, 1, 0, 1, 0)]
+    [InlineData(2, 1000, 10000, 2_592_000, 0)]
+    [InlineData(3, 3, 5, 1, 2)]
+    [InlineData(4, 2, 1, 2_592_000, 1)]
+    public Task HeldUp_ClusterWalkMatchesInMemory(int seed, int attempts, int budget, int window, int cooldown)
+        => WalkAsync(StoreEngine.RedisCluster, seed, attempts, budget, window, cooldown);
+
+    [StoreTheory(StoreEngine.RedisStandalone)]
+    [InlineData(1, 1, 0, 1, 0)]
+    [InlineData(2, 1000, 10000, 2_592_000, 0)]
+    [InlineData(3, 3, 5, 1, 2)]
+    [InlineData(4, 2, 1, 2_592_000, 1)]
+    public Task HeldUp_StandaloneWalkMatchesInMemory(int seed, int attempts, int budget, int window, int cooldown)
+        => WalkAsync(StoreEngine.RedisStandalone, seed, attempts, budget, window, cooldown);
+
+    // Held up: a token of account 1 sent by account 2 (same creator string) never verifies nor counts.
+    [StoreFact(StoreEngine.RedisStandalone)]
+    public async Task HeldUp_AnotherAccountsTokenIsUnknownAndCostsNothing()
+    {
+        RedisOtpStore store = await ConnectAsync(StoreEngine.RedisStandalone, new OtpStoreOptions { MaxVerifyAttempts = 1 });
+        IssueResult a = await store.IssueAsync(new IssueRequest(1, store.DigestCreator(1, "x"u8), CodeType.Num, 4, 60, false));
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(VerifyOutcome.Unknown, (await store.VerifyAsync(new VerifyRequest(2, a.Token, a.Code))).Outcome);
+        }
+
+        Assert.Equal(VerifyOutcome.Verified, (await store.VerifyAsync(new VerifyRequest(1, a.Token, a.Code))).Outcome);
+    }
+
+    private async Task WalkAsync(StoreEngine engine, int seed, int attempts, int budget, int window, int cooldown)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var limits = new OtpStoreOptions
+        {
+            MaxVerifyAttempts = attempts,
+            MaxFailedVerifiesPerCreator = budget,
+            FailedVerifyWindow = TimeSpan.FromSeconds(window),
+            TombstoneLifetime = TimeSpan.FromSeconds(30),
+            ResendCooldown = TimeSpan.FromSeconds(cooldown),
+        };
+        var memory = new ShardedOtpStore(limits, time);
+        RedisOtpStore redis = await RedisOtpStore.ConnectAsync(
+            new RedisStoreOptions { Configuration = StoreEndpoints.Of(engine)!, KeyPrefix = _prefix, Timeout = TimeSpan.FromSeconds(5) }, limits, time);
+        _stores.Add(redis);
+        var random = new Random(seed);
+        string[] creators = ["a", "b", "c"];
+        var memoryPairs = new Dictionary<string, (OtpToken Token, OtpCode Code)>();
+        var redisPairs = new Dictionary<string, (OtpToken Token, OtpCode Code)>();
+        for (int step = 0; step < 800; step++)
+        {
+            memory.AdvanceExpiry(int.MaxValue);
+            string creator = creators[random.Next(creators.Length)];
+            int op = random.Next(10);
+            if (op < 3)
+            {
+                bool reCreate = random.Next(2) == 0;
+                int expiry = random.Next(6) switch { 0 => 0, 1 => 1, 2 => (int)OtpStoreOptions.MaxSupportedExpirySeconds, _ => random.Next(1, 20) };
+                int length = random.Next(CodeAlphabet.MinLength, CodeAlphabet.MaxLength + 1);
+                CodeType type = (CodeType)random.Next(3);
+                IssueResult m = await memory.IssueAsync(new IssueRequest(1, memory.DigestCreator(1, System.Text.Encoding.ASCII.GetBytes(creator)), type, length, expiry, reCreate));
+                IssueResult r = await redis.IssueAsync(new IssueRequest(1, redis.DigestCreator(1, System.Text.Encoding.ASCII.GetBytes(creator)), type, length, expiry, reCreate));
+                Assert.True(m.Status == r.Status, $"{engine} step {step}: issue {creator} reCreate={reCreate} expiry={expiry}: memory {m.Status}, redis {r.Status}");
+                if (m.Status is IssueStatus.Created or IssueStatus.Existing)
+                {
+                    Assert.Equal(m.Code.Length, r.Code.Length);
+                    memoryPairs[creator] = (m.Token, m.Code);
+                    redisPairs[creator] = (r.Token, r.Code);
+                }
+            }
+            else if (op < 8 && memoryPairs.TryGetValue(creator, out (OtpToken Token, OtpCode Code) memoryPair))
+            {
+                int how = random.Next(5); // 0,1 right; 2 lower-cased right; 3 wrong same length; 4 wrong length
+                int account = random.Next(8) == 0 ? 2 : 1;
+                VerifyResult m = await memory.VerifyAsync(new VerifyRequest(account, memoryPair.Token, Sent(memoryPair.Code, how)));
+                VerifyResult r = await redis.VerifyAsync(new VerifyRequest(account, redisPairs[creator].Token, Sent(redisPairs[creator].Code, how)));
+                bool lateReclaim = r.Outcome == VerifyOutcome.Unknown && m.Outcome is VerifyOutcome.Expired or VerifyOutcome.Used or VerifyOutcome.Locked;
+                Assert.True(m.Outcome == r.Outcome || lateReclaim, $"{engine} step {step}: verify {creator} how={how} account={account}: memory {m.Outcome}, redis {r.Outcome}");
+            }
+            else
+            {
+                time.Advance(TimeSpan.FromMilliseconds(100 * random.Next(1, 60)));
+            }
+        }
+    }
+
+    private static OtpCode Sent(OtpCode code, int how)
+    {
+        byte[] bytes = new byte[code.Length];
+        code.CopyTo(bytes);
+        switch (how)
+        {
+            case 2:
+                for (int i = 0; i < bytes.Length; i++)
+                {
+                    bytes[i] = (byte)char.ToLowerInvariant((char)bytes[i]);
+                }
+
+                break;
+            case 3:
+                bytes[^1] = (byte)(bytes[^1] == (byte)'2' ? '3' : '2');
+                break;
+            case 4:
+                bytes = bytes.Length > CodeAlphabet.MinLength ? bytes[..^1] : [.. bytes, (byte)'1'];
+                break;
+        }
+
+        return new OtpCode(bytes);
+    }
+
+    private async Task<RedisOtpStore> ConnectAsync(StoreEngine engine, OtpStoreOptions? limits = null)
+    {
+        RedisOtpStore store = await RedisOtpStore.ConnectAsync(
+            new RedisStoreOptions { Configuration = StoreEndpoints.Of(engine)!, KeyPrefix = _prefix },
+            limits ?? new OtpStoreOptions(),
+            _time);
+        _stores.Add(store);
+        Assert.Null(store.NotReadyReason);
+        return store;
+    }
+
+    private async Task DeleteAllOfPrefixAsync(IConnectionMultiplexer mux)
+    {
+        foreach (IServer server in mux.GetServers())
+        {
+            await foreach (RedisKey key in server.KeysAsync(pattern: _prefix + "*"))
+            {
+                await mux.GetDatabase().KeyDeleteAsync(key);
+            }
+        }
+    }
+
+    private static async Task WaitForPortAsync(int port)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var c = new TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class CapturingLogger : ILogger
+    {
+        public ConcurrentQueue<string> Lines { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                Lines.Enqueue(formatter(state, exception));
+            }
+        }
+    }
+
+    /// <summary>Listens on a port and pipes every connection to a target "host:port".</summary>
+    private sealed class TcpForwarder : IDisposable
+    {
+        private readonly TcpListener _listener;
+        private readonly CancellationTokenSource _stop = new();
+
+        public TcpForwarder(int port, string target)
+        {
+            string[] parts = target.Split(':');
+            var to = new IPEndPoint(IPAddress.Parse(parts[0]), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+            _listener = new TcpListener(IPAddress.Loopback, port);
+            _listener.Start();
+            _ = Task.Run(async () =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    TcpClient client;
+                    try
+                    {
+                        client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    }
+                    catch (Exception)
+                    {
+                        return;
+                    }
+
+                    _ = Task.Run(async () =>
+                    {
+                        using TcpClient c = client;
+                        using var upstream = new TcpClient();
+                        await upstream.ConnectAsync(to);
+                        NetworkStream a = c.GetStream(), b = upstream.GetStream();
+                        await Task.WhenAny(a.CopyToAsync(b, _stop.Token), b.CopyToAsync(a, _stop.Token));
+                    });
+                }
+            });
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+        }
+    }
+}
