@@ -15,9 +15,11 @@ public sealed class AccountDirectory
     private readonly FrozenDictionary<KeyDigest, Account> _byDigest;
     private readonly FrozenDictionary<KeyDigest, Account> _byPreviousDigest;
 
-    public AccountDirectory(IEnumerable<Account> accounts)
+    /// <param name="deploymentSecret">The accounts file's 32-byte deployment secret, if it has one.</param>
+    public AccountDirectory(IEnumerable<Account> accounts, byte[]? deploymentSecret = null)
     {
         ArgumentNullException.ThrowIfNull(accounts);
+        DeploymentSecret = deploymentSecret is null ? (ReadOnlyMemory<byte>?)null : deploymentSecret;
         Accounts = [.. accounts];
         _byDigest = Accounts.ToFrozenDictionary(a => a.KeyDigest);
         _byPreviousDigest = Accounts.Where(a => a.PreviousKey is not null).ToFrozenDictionary(a => a.PreviousKey!.Digest);
@@ -26,6 +28,9 @@ public sealed class AccountDirectory
     public static AccountDirectory Empty { get; } = new([]);
 
     public IReadOnlyList<Account> Accounts { get; }
+
+    /// <summary>The deployment secret of the accounts file (null in a file written before it): a shared store keys pairs and tokens with it.</summary>
+    public ReadOnlyMemory<byte>? DeploymentSecret { get; }
 
     /// <summary>Finds the account whose key (or previous key still in its grace, by the system clock) is <paramref name="apiKeyUtf8"/>.</summary>
     public bool TryFind(ReadOnlySpan<byte> apiKeyUtf8, out Account account) => TryFind(apiKeyUtf8, TimeProvider.System, out account);

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -99,6 +100,20 @@ public static partial class AccountsFile
     public static void Remove(string path, string name) =>
         Edit(path, createIfMissing: false, model => model.Accounts.Remove(Find(model, path, name)));
 
+    /// <summary>
+    /// Gives a file written before deployment secrets one (every later write keeps it); returns
+    /// whether it had to. Copy the file to every node afterwards: nodes with different secrets
+    /// do not share pairs.
+    /// </summary>
+    public static bool EnsureDeploymentSecret(string path)
+    {
+        bool added = false;
+        Edit(path, createIfMissing: false, model => added = model.DeploymentSecret is null);
+        return added;
+    }
+
+    private static string NewDeploymentSecret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
     public static bool TryParseDate(string text, out DateOnly date) =>
         DateOnly.TryParseExact(text, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
 
@@ -165,6 +180,7 @@ public static partial class AccountsFile
         }
 
         change(model);
+        model.DeploymentSecret ??= NewDeploymentSecret();
         _ = ToDirectory(model, path);
         try
         {
@@ -302,7 +318,24 @@ public static partial class AccountsFile
             accounts.Add(new Account(r.Id, r.Name, digest, state, expires, r.RatePerSecond, previous));
         }
 
-        return new AccountDirectory(accounts);
+        byte[]? secret = null;
+        if (model.DeploymentSecret is { } hex)
+        {
+            try
+            {
+                secret = Convert.FromHexString(hex);
+            }
+            catch (FormatException)
+            {
+            }
+
+            if (secret is not { Length: 32 })
+            {
+                throw new AccountsFileException($"{path}: deploymentSecret must be 64 hex digits.");
+            }
+        }
+
+        return new AccountDirectory(accounts, secret);
     }
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]

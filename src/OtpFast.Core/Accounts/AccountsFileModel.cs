@@ -9,6 +9,12 @@ internal sealed class AccountsFileModel
 
     public int NextId { get; set; } = 1;
 
+    /// <summary>
+    /// 32 random bytes as hex, made with the file: the nodes of one deployment share it by sharing
+    /// the file, and a shared store keys its pairs and tokens with it (null in files written before it).
+    /// </summary>
+    public string? DeploymentSecret { get; set; }
+
     public List<AccountRecord> Accounts { get; set; } = [];
 }
 

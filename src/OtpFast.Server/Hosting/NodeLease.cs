@@ -74,6 +74,7 @@ internal sealed partial class NodeLease(IConnectionMultiplexer redis, string key
     private readonly RedisKey[] _keys = [(RedisKey)(keyPrefix + "{nodes}"), (RedisKey)(keyPrefix + "{nodes}owners")];
     private readonly string _instance = Guid.NewGuid().ToString("N");
     private int _held = -1;
+    private int _renewFailing;
 
     /// <summary>The leased node id, or -1 while none is held.</summary>
     public int Held => Volatile.Read(ref _held);
@@ -89,7 +90,20 @@ internal sealed partial class NodeLease(IConnectionMultiplexer redis, string key
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        int held = Held;
+        await ReleaseAsync().ConfigureAwait(false);
+    }
+
+    // A start that failed after the lease was taken (the port in use) never stops its hosted
+    // services; disposing the host still gives the id and the rate share back.
+    public override void Dispose()
+    {
+        ReleaseAsync().WaitAsync(Lifetime / 10).ContinueWith(static _ => { }, TaskScheduler.Default).GetAwaiter().GetResult();
+        base.Dispose();
+    }
+
+    private async Task ReleaseAsync()
+    {
+        int held = Interlocked.Exchange(ref _held, -1);
         if (held < 0)
         {
             return;
@@ -135,6 +149,7 @@ internal sealed partial class NodeLease(IConnectionMultiplexer redis, string key
                 if (live >= 0)
                 {
                     nodes.Set((int)live);
+                    Volatile.Write(ref _renewFailing, 0);
                     return;
                 }
 
@@ -143,6 +158,7 @@ internal sealed partial class NodeLease(IConnectionMultiplexer redis, string key
             }
 
             RedisResult[] taken = (RedisResult[])(await db.ScriptEvaluateAsync(AcquireScript, _keys, [now, lifetime, _instance]).ConfigureAwait(false))!;
+            Volatile.Write(ref _renewFailing, 0);
             int id = (int)taken[0];
             nodes.Set((int)taken[1]);
             if (id < 0)
@@ -157,8 +173,14 @@ internal sealed partial class NodeLease(IConnectionMultiplexer redis, string key
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            // The store is unreachable: the lease is renewed at the next tick; meanwhile calls answer 503.
-            LogRenewFailed(logger, e.Message);
+            // The store is unreachable: the lease is renewed at the next tick; meanwhile calls
+            // answer 503. Said once per outage: a lease that cannot be taken means transaction
+            // ids may repeat another node's.
+            if (Interlocked.Exchange(ref _renewFailing, 1) == 0)
+            {
+                LogRenewFailed(logger, Held, e.Message);
+            }
+
         }
     }
 
@@ -171,8 +193,8 @@ internal sealed partial class NodeLease(IConnectionMultiplexer redis, string key
     [LoggerMessage(EventId = 62, Level = LogLevel.Error, Message = "All {Count} node ids are leased; transaction ids of this node may repeat another's until one is free.")]
     private static partial void LogNoneFree(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 63, Level = LogLevel.Debug, Message = "Node lease not renewed: {Problem}")]
-    private static partial void LogRenewFailed(ILogger logger, string problem);
+    [LoggerMessage(EventId = 63, Level = LogLevel.Warning, Message = "The node id lease (held: {NodeId}, -1 = none) cannot be renewed or taken: {Problem}; trying every 10 s (transaction ids may repeat another node's meanwhile).")]
+    private static partial void LogRenewFailed(ILogger logger, int nodeId, string problem);
 
     [LoggerMessage(EventId = 64, Level = LogLevel.Debug, Message = "Node id {NodeId} not given back at stop: {Problem}")]
     private static partial void LogReleaseFailed(ILogger logger, int nodeId, string problem);

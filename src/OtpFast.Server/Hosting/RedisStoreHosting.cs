@@ -1,3 +1,4 @@
+using OtpFast.Core.Accounts;
 using OtpFast.Core.Store;
 using OtpFast.Core.Store.Redis;
 using OtpFast.Core.Transactions;
@@ -13,13 +14,32 @@ namespace OtpFast.Server.Hosting;
 /// </summary>
 internal static class RedisStoreHosting
 {
-    public static void AddTo(IServiceCollection services, ServerOptions options)
+    /// <param name="deploymentSecret">The accounts file's: what makes the nodes sharing that file one deployment.</param>
+    /// <summary>
+    /// The accounts file's deployment secret, added to a file written before there were any
+    /// (then it must be copied to every node again: nodes with different secrets share nothing).
+    /// </summary>
+    /// <exception cref="AccountsFileException">The file cannot be written.</exception>
+    public static AccountDirectory EnsureDeploymentSecret(string accountsPath, AccountDirectory accounts, TextWriter console)
+    {
+        if (accounts.DeploymentSecret is not null)
+        {
+            return accounts;
+        }
+
+        AccountsFile.EnsureDeploymentSecret(accountsPath);
+        console.WriteLine($"OtpFast: added a deployment secret to {Path.GetFullPath(accountsPath)} (Store=redis keys pairs and tokens with it); copy this file to every node of the deployment.");
+        return AccountsFile.Load(accountsPath);
+    }
+
+    public static void AddTo(IServiceCollection services, ServerOptions options, ReadOnlyMemory<byte> deploymentSecret)
     {
         var redis = new RedisStoreOptions
         {
             Configuration = options.Redis,
             Timeout = TimeSpan.FromMilliseconds(options.RedisTimeoutMilliseconds),
             KeyPrefix = options.RedisKeyPrefix,
+            SharedSecret = deploymentSecret,
         };
 
         // A Redis that cannot be reached at start does not stop the server: it starts not ready

@@ -103,7 +103,16 @@ internal static class ServerHost
         builder.Services.AddSingleton(sp => new AccountRateLimiter(options.DefaultAccountRatePerSecond, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<NodeCount>()));
         if (options.Store == StoreKind.Redis)
         {
-            RedisStoreHosting.AddTo(builder.Services, options);
+            try
+            {
+                accounts = RedisStoreHosting.EnsureDeploymentSecret(accountsPath, accounts, console ?? Console.Out);
+            }
+            catch (AccountsFileException e)
+            {
+                throw StartupFailure.FromAccounts(e);
+            }
+
+            RedisStoreHosting.AddTo(builder.Services, options, accounts.DeploymentSecret!.Value);
         }
         else
         {

@@ -118,6 +118,24 @@ public sealed class SeveralNodesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAccountsFileFromBeforeDeploymentSecretsGetsOneWhenTheSharedStoreStarts()
+    {
+        string dir = Directory.CreateTempSubdirectory("otpfast-test-").FullName;
+        string path = AccountsFile.PathIn(dir);
+        string key = AccountsFile.Add(path, "legacy", null);
+        var legacy = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
+        Assert.True(legacy.Remove("deploymentSecret"));
+        await File.WriteAllTextAsync(path, legacy.ToJsonString());
+        Assert.Null(AccountsFile.Load(path).DeploymentSecret);
+
+        await using TestApp app = await TestApp.StartAsync(
+            new() { ["Store"] = "redis", ["Redis"] = "127.0.0.1:1", ["RedisTimeoutMilliseconds"] = "200" }, dataDir: dir);
+        Assert.Contains("added a deployment secret to " + path, app.Console, StringComparison.Ordinal);
+        Assert.Equal(32, AccountsFile.Load(path).DeploymentSecret!.Value.Length);
+        Assert.True(AccountsFile.Load(path).TryFind(System.Text.Encoding.UTF8.GetBytes(key), out _));
+    }
+
+    [Fact]
     public async Task ANodeIdIsRefusedWithTheSharedStoreWhichLeasesOne()
     {
         var failure = await Assert.ThrowsAsync<OtpFast.Server.Hosting.StartupException>(() => TestApp.StartAsync(new()

@@ -50,6 +50,9 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     private static readonly Action<ILogger, string, long, Exception?> LogCallsFailing = LoggerMessage.Define<string, long>(
         LogLevel.Warning, new EventId(74, "RedisCallsFailing"), "Redis store calls are failing ({Problem}; {Failed} failed since the last such line): they answer 503.");
 
+    private static readonly Action<ILogger, string, string, Exception?> LogConnectionFailed = LoggerMessage.Define<string, string>(
+        LogLevel.Warning, new EventId(76, "RedisConnectionFailed"), "Redis connection to {EndPoint} failed: {FailureType}; retried in the background.");
+
     private static readonly Action<ILogger, Exception?> LogAnsweringAgain = LoggerMessage.Define(
         LogLevel.Information, new EventId(75, "RedisAnsweringAgain"), "Redis store calls succeed again (none failed for 2 s).");
 
@@ -63,13 +66,18 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     private readonly IDatabase _db;
     private readonly byte[] _pairKeyPrefix;
     private readonly RedisKey _secretKey;
-    private readonly string _issueScript;
-    private readonly string _verifyScript;
+    private readonly ConnectionMultiplexer _muxForEngine;
+    private volatile string _issueScript = RedisScripts.Issue;
+    private volatile string _verifyScript = RedisScripts.Verify;
+    private volatile bool _engineKnown;
+    private int _detectingEngine;
+    private int _badSecretLogged;
     private readonly TimeProvider _time;
     private readonly ILogger? _logger;
     private readonly long _timeoutMs;
     private readonly TimeSpan _timeout;
     private readonly ConcurrentDictionary<EndPoint, ReplicaInfo> _replicas = new();
+    private readonly ConcurrentDictionary<string, byte> _connectionFailures = new();
 
     // Limits, sent with every call (so one script serves stores with different limits).
     private readonly RedisValue _tombstoneMs;
@@ -84,7 +92,7 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     private long _lastWarningMs = NoFailure;
     private long _failuresSinceWarning;
 
-    private RedisOtpStore(ConnectionMultiplexer mux, RedisStoreOptions redis, OtpStoreOptions limits, TimeProvider time, ILogger? logger, bool shebang)
+    private RedisOtpStore(ConnectionMultiplexer mux, RedisStoreOptions redis, OtpStoreOptions limits, TimeProvider time, ILogger? logger, RedisEngine? engine)
     {
         _mux = mux;
         _db = mux.GetDatabase();
@@ -95,19 +103,22 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
         byte[] prefix = System.Text.Encoding.UTF8.GetBytes(redis.KeyPrefix);
         _pairKeyPrefix = [.. prefix, (byte)'p'];
         _secretKey = (RedisKey)(redis.KeyPrefix + "creator-key");
-        string bang = shebang ? "#!lua\n" : string.Empty;
-        _issueScript = bang + RedisScripts.Issue;
-        _verifyScript = bang + RedisScripts.Verify;
+        _muxForEngine = mux;
+        mux.ConnectionFailed += OnConnectionFailed;
+        mux.ConnectionRestored += OnConnectionRestored;
+        if (engine is { } known)
+        {
+            UseEngine(known);
+        }
         _tombstoneMs = (long)limits.TombstoneLifetime.TotalMilliseconds;
         _cooldownTenths = (long)Math.Ceiling(limits.ResendCooldown.TotalMilliseconds / 100);
         _maxFailures = limits.MaxFailedVerifiesPerCreator;
         _windowTenths = (long)Math.Ceiling(limits.FailedVerifyWindow.TotalMilliseconds / 100);
         _maxAttempts = limits.MaxVerifyAttempts;
-        Engine = shebang ? RedisEngine.Redis : RedisEngine.Garnet;
     }
 
     /// <summary>The engine the scripts were written for (resolved from Auto at connect).</summary>
-    public RedisEngine Engine { get; }
+    public RedisEngine Engine { get; private set; } = RedisEngine.Auto;
 
     /// <summary>The multiplexer (for hosting: health, the node lease).</summary>
     public IConnectionMultiplexer Multiplexer => _mux;
@@ -127,6 +138,11 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(time);
+        if (!redis.SharedSecret.IsEmpty && redis.SharedSecret.Length != 32)
+        {
+            throw new ArgumentException("SharedSecret must be 32 bytes (or empty).", nameof(redis));
+        }
+
         if (redis.KeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
         {
             throw new ArgumentException("KeyPrefix must not hold '{' or '}'.", nameof(redis));
@@ -154,11 +170,20 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
         RedisEngine engine = redis.Engine;
         if (engine == RedisEngine.Auto)
         {
-            engine = await DetectEngineAsync(mux).ConfigureAwait(false) ?? RedisEngine.Redis;
+            engine = await DetectEngineAsync(mux).ConfigureAwait(false) ?? RedisEngine.Auto;
         }
 
-        var store = new RedisOtpStore(mux, redis, limits, time, logger, shebang: engine == RedisEngine.Redis);
-        if (!await store.TryLoadSecretsAsync().ConfigureAwait(false))
+        // An engine not known yet (the server was down) is asked again before the first script runs.
+        var store = new RedisOtpStore(mux, redis, limits, time, logger, engine == RedisEngine.Auto ? null : engine);
+        if (redis.SharedSecret.Length == 32)
+        {
+            store._secrets = new Secrets(new SipHash128(redis.SharedSecret.Span[..16]), new TokenCipher(redis.SharedSecret.Span[16..]));
+            if (!mux.IsConnected && logger is not null)
+            {
+                LogUnreachable(logger, config.ToString(includePassword: false), null);
+            }
+        }
+        else if (!await store.TryLoadSecretsAsync().ConfigureAwait(false))
         {
             if (logger is not null)
             {
@@ -271,6 +296,69 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
 
     private static IssueResult IssueUnavailable => new(IssueStatus.Unavailable, default, default);
 
+    // Why a connection failed is said once per endpoint and cause until it is restored (the
+    // client's own reconnects; the first connect fails before this store subscribes).
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        string endpoint = e.EndPoint?.ToString() ?? "?";
+        if (_logger is not null && _connectionFailures.TryAdd(endpoint + " " + e.FailureType, 0))
+        {
+            LogConnectionFailed(_logger, endpoint, e.FailureType.ToString(), null);
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        string endpoint = e.EndPoint?.ToString() ?? "?";
+        foreach (string key in _connectionFailures.Keys)
+        {
+            if (key.StartsWith(endpoint + " ", StringComparison.Ordinal))
+            {
+                _connectionFailures.TryRemove(key, out _);
+            }
+        }
+    }
+
+    // Redis gets the shebang (a cluster then refuses any key outside the declared one), and on the
+    // verify script allow-oom: a full Redis still lets held codes be consumed (a consume only
+    // shrinks the value), so one account's flood of new pairs cannot block every login.
+    // Garnet rejects the shebang: its scripts go without.
+    private void UseEngine(RedisEngine engine)
+    {
+        bool redis = engine != RedisEngine.Garnet;
+        _issueScript = (redis ? "#!lua\n" : string.Empty) + RedisScripts.Issue;
+        _verifyScript = (redis ? "#!lua flags=allow-oom\n" : string.Empty) + RedisScripts.Verify;
+        Engine = engine;
+        _engineKnown = true;
+    }
+
+    private async ValueTask<bool> EnsureEngineAsync()
+    {
+        if (_engineKnown)
+        {
+            return true;
+        }
+
+        if (Interlocked.Exchange(ref _detectingEngine, 1) != 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (await DetectEngineAsync(_muxForEngine).ConfigureAwait(false) is { } engine)
+            {
+                UseEngine(engine);
+            }
+
+            return _engineKnown;
+        }
+        finally
+        {
+            Volatile.Write(ref _detectingEngine, 0);
+        }
+    }
+
     private static VerifyResult VerifyUnavailable => new(VerifyOutcome.Unavailable, default);
 
     private async ValueTask<IssueResult> IssueCoreAsync(IssueRequest request)
@@ -381,6 +469,17 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     {
         try
         {
+            if (!_engineKnown)
+            {
+                if (!await EnsureEngineAsync().ConfigureAwait(false))
+                {
+                    NoteFailure(null, "the server has not said yet whether it is Redis or Garnet");
+                    return null;
+                }
+
+                script = ReferenceEquals(script, RedisScripts.Issue) ? _issueScript : _verifyScript;
+            }
+
             RedisResult result = await _db.ScriptEvaluateAsync(script, keys, args).WaitAsync(_timeout).ConfigureAwait(false);
             if (Volatile.Read(ref _lastFailureMs) != NoFailure)
             {
@@ -500,7 +599,7 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     // Failures are a warning at most every WarnEvery (a failover fails some calls and not others
     // for seconds: thousands of 503s must not be silent, nor a line each), with how many failed;
     // the first success once FailureHoldsFor has passed without a failure (ready again) is one line.
-    private void NoteFailure(Exception? e)
+    private void NoteFailure(Exception? e, string? problem = null)
     {
         long now = Environment.TickCount64;
         Interlocked.Exchange(ref _lastFailureMs, now);
@@ -517,7 +616,7 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
         }
 
         Interlocked.Add(ref _failuresSinceWarning, -failed);
-        LogCallsFailing(_logger, Describe(e), failed, null);
+        LogCallsFailing(_logger, problem ?? Describe(e), failed, null);
     }
 
     private void NoteSuccess()
@@ -539,8 +638,8 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     {
         null => "no replica acknowledged a consume in time",
         RedisTimeoutException or TimeoutException => "timed out",
-        RedisConnectionException => "no connection",
-        RedisServerException server => "refused by Redis: " + server.Message.Split(' ', 2)[0],
+        RedisConnectionException connection => $"no connection: {connection.FailureType}",
+        RedisServerException server => "refused by Redis: " + (server.Message.Length <= 80 ? server.Message : server.Message[..80]),
         _ => e.GetType().Name,
     };
 
@@ -575,14 +674,17 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
             byte[]? stored = await _db.StringGetAsync(_secretKey).ConfigureAwait(false);
             if (stored is not { Length: 32 })
             {
-                if (_logger is not null)
+                // Once until a good one loads: every request retries, and each would log it again.
+                if (_logger is not null && Interlocked.Exchange(ref _badSecretLogged, 1) == 0)
                 {
                     LogBadSecret(_logger, _secretKey.ToString(), null);
                 }
+
                 return false;
             }
 
             _secrets = new Secrets(new SipHash128(stored.AsSpan(0, 16)), new TokenCipher(stored.AsSpan(16, 16)));
+            Volatile.Write(ref _badSecretLogged, 0);
             return true;
         }
 #pragma warning disable CA1031

@@ -29,4 +29,13 @@ public sealed class RedisStoreOptions
     public string KeyPrefix { get; init; } = "o:";
 
     public RedisEngine Engine { get; init; } = RedisEngine.Auto;
+
+    /// <summary>
+    /// 32 bytes every node of the deployment shares (the server passes the accounts file's
+    /// deployment secret): the first 16 key the tokenCreator digest, the last 16 the token cipher.
+    /// Nothing of it is in Redis, so Redis losing its keys cannot split the nodes, and two
+    /// deployments on one Redis never share a pair. Empty: the store creates one in Redis
+    /// (<c>SET prefix creator-key NX</c>) and reads it at start (tools and tests).
+    /// </summary>
+    public ReadOnlyMemory<byte> SharedSecret { get; init; }
 }
