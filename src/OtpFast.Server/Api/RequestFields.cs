@@ -18,6 +18,8 @@ internal ref struct RequestFields
     /// <summary>Limit on nesting, so a deeply nested body costs little before it is refused.</summary>
     public const int MaxDepth = 32;
 
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
     private static readonly JsonReaderOptions ReaderOptions = new()
     {
         AllowTrailingCommas = true,
@@ -42,8 +44,9 @@ internal ref struct RequestFields
     {
         fields = new RequestFields(scratch);
 
-        // A UTF-8 byte order mark is not JSON, but some clients send one: skip it.
-        if (body.StartsWith("\xEF\xBB\xBF"u8))
+        // A UTF-8 byte order mark is not JSON, but some clients send one: skip it. (Its bytes
+        // written as "\xEF\xBB\xBF"u8 would be the UTF-8 of U+00EF U+00BB U+00BF, six other bytes.)
+        if (body.StartsWith(Utf8ByteOrderMark))
         {
             body = body[3..];
         }
