@@ -113,6 +113,8 @@ public sealed class SeveralNodesTests : IAsyncLifetime
             ["Store"] = "redis",
             ["Redis"] = StoreEndpoints.Of(StoreEngine.RedisStandalone),
             ["RedisKeyPrefix"] = _prefix,
+            // CI runs both test projects at once beside the Redis servers: more room than the 1 s default.
+            ["RedisTimeoutMilliseconds"] = "5000",
         };
         TestApp a = await TestApp.StartAsync(settings); // its own accounts file: "active" is id 1
         _apps.Add(a);
@@ -186,6 +188,8 @@ public sealed class SeveralNodesTests : IAsyncLifetime
             ["Store"] = "redis",
             ["Redis"] = StoreEndpoints.Of(StoreEngine.RedisStandalone),
             ["RedisKeyPrefix"] = _prefix,
+            // CI runs both test projects at once beside the Redis servers: more room than the 1 s default.
+            ["RedisTimeoutMilliseconds"] = "5000",
         };
         foreach (var (k, v) in more ?? [])
         {

@@ -148,7 +148,7 @@ public sealed class RedisAttackTests : IAsyncLifetime
         await admin.GetDatabase().StringSetAsync(_prefix + "creator-key", "short");
         var log = new CapturingLogger();
         RedisOtpStore store = await RedisOtpStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = StoreEndpoints.Of(StoreEngine.RedisStandalone)!, KeyPrefix = _prefix },
+            new RedisStoreOptions { Configuration = StoreEndpoints.Of(StoreEngine.RedisStandalone)!, KeyPrefix = _prefix, Timeout = TimeSpan.FromSeconds(5) },
             new OtpStoreOptions(),
             _time,
             log);
@@ -212,7 +212,7 @@ public sealed class RedisAttackTests : IAsyncLifetime
         {
             await WaitForPortAsync(port);
             RedisOtpStore store = await RedisOtpStore.ConnectAsync(
-                new RedisStoreOptions { Configuration = $"127.0.0.1:{port}", KeyPrefix = _prefix },
+                new RedisStoreOptions { Configuration = $"127.0.0.1:{port}", KeyPrefix = _prefix, Timeout = TimeSpan.FromSeconds(5) },
                 new OtpStoreOptions(),
                 _time);
             _stores.Add(store);
@@ -252,7 +252,7 @@ public sealed class RedisAttackTests : IAsyncLifetime
     private async Task<RedisOtpStore> ConnectAsync(StoreEngine engine, OtpStoreOptions? limits = null, byte[]? sharedSecret = null)
     {
         RedisOtpStore store = await RedisOtpStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = StoreEndpoints.Of(engine)!, KeyPrefix = _prefix, SharedSecret = sharedSecret },
+            new RedisStoreOptions { Configuration = StoreEndpoints.Of(engine)!, KeyPrefix = _prefix, SharedSecret = sharedSecret, Timeout = TimeSpan.FromSeconds(5) },
             limits ?? new OtpStoreOptions(),
             _time);
         _stores.Add(store);

@@ -227,7 +227,7 @@ public sealed class RedisOtpStoreTests : IAsyncLifetime
     private async Task<RedisOtpStore> ConnectAsync(OtpStoreOptions? limits = null)
     {
         RedisOtpStore store = await RedisOtpStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = StoreEndpoints.Of(StoreEngine.RedisStandalone)!, KeyPrefix = _prefix },
+            new RedisStoreOptions { Configuration = StoreEndpoints.Of(StoreEngine.RedisStandalone)!, KeyPrefix = _prefix, Timeout = TimeSpan.FromSeconds(5) },
             limits ?? new OtpStoreOptions(),
             _time);
         _stores.Add(store);

@@ -15,7 +15,7 @@ public sealed class RedisReplicaTests
         string endpoint = StoreEndpoints.Of(StoreEngine.RedisCluster)!;
         string prefix = $"r{Guid.NewGuid():N}"[..13] + ":";
         await using RedisOtpStore store = await RedisOtpStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = endpoint, KeyPrefix = prefix }, new OtpStoreOptions(), TimeProvider.System);
+            new RedisStoreOptions { Configuration = endpoint, KeyPrefix = prefix, Timeout = TimeSpan.FromSeconds(5) }, new OtpStoreOptions(), TimeProvider.System);
         UInt128 creator = store.DigestCreator(1, "ivy"u8);
         RedisKey key = store.PairKey(creator);
         Assert.True(await store.WaitsForReplicaAsync(key));
