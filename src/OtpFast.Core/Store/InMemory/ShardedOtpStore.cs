@@ -105,18 +105,7 @@ public sealed class ShardedOtpStore : IOtpStore
     /// <summary>Milliseconds since the store was created, from the monotonic clock.</summary>
     public long NowMs => (long)((_time.GetTimestamp() - _startTimestamp) * _msPerTimestampTick);
 
-    public UInt128 DigestCreator(int accountId, ReadOnlySpan<byte> tokenCreator)
-    {
-        if (tokenCreator.IsEmpty || tokenCreator.Length > IssueRequest.MaxTokenCreatorBytes)
-        {
-            throw new ArgumentOutOfRangeException(nameof(tokenCreator), "tokenCreator must be 1 to 1024 UTF-8 bytes.");
-        }
-
-        Span<byte> input = stackalloc byte[4 + IssueRequest.MaxTokenCreatorBytes];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(input, accountId);
-        tokenCreator.CopyTo(input[4..]);
-        return _creatorHash.Hash(input[..(4 + tokenCreator.Length)]);
-    }
+    public UInt128 DigestCreator(int accountId, ReadOnlySpan<byte> tokenCreator) => CreatorDigest.Compute(_creatorHash, accountId, tokenCreator);
 
     public ValueTask<IssueResult> IssueAsync(in IssueRequest request)
     {

@@ -196,19 +196,16 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
 
     public UInt128 DigestCreator(int accountId, ReadOnlySpan<byte> tokenCreator)
     {
-        if (tokenCreator.IsEmpty || tokenCreator.Length > IssueRequest.MaxTokenCreatorBytes)
-        {
-            throw new ArgumentOutOfRangeException(nameof(tokenCreator), "tokenCreator must be 1 to 1024 UTF-8 bytes.");
-        }
-
-        Span<byte> input = stackalloc byte[4 + IssueRequest.MaxTokenCreatorBytes];
-        BinaryPrimitives.WriteInt32LittleEndian(input, accountId);
-        tokenCreator.CopyTo(input[4..]);
-
         // Before the shared key is known there is no right digest: zero (never a real one in
         // practice, 2^-128) makes the issue that follows answer Unavailable, so no pair can be
         // filed under a digest that other nodes would not compute.
-        return _secrets is { } secrets ? secrets.CreatorHash.Hash(input[..(4 + tokenCreator.Length)]) : UnknownCreator;
+        if (_secrets is { } secrets)
+        {
+            return CreatorDigest.Compute(secrets.CreatorHash, accountId, tokenCreator);
+        }
+
+        CreatorDigest.ThrowIfOutOfBounds(tokenCreator);
+        return UnknownCreator;
     }
 
     public ValueTask<IssueResult> IssueAsync(in IssueRequest request)
