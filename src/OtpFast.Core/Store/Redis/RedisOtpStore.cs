@@ -67,8 +67,8 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
     private readonly byte[] _pairKeyPrefix;
     private readonly RedisKey _secretKey;
     private readonly ConnectionMultiplexer _muxForEngine;
-    private volatile string _issueScript = RedisScripts.Issue;
-    private volatile string _verifyScript = RedisScripts.Verify;
+    private volatile string? _issueScript;
+    private volatile string? _verifyScript;
     private volatile bool _engineKnown;
     private int _detectingEngine;
     private int _badSecretLogged;
@@ -380,7 +380,7 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
                 nonce, account, NowMs(), request.ExpirySeconds * 1000L, request.ReCreate ? 1 : 0, code,
                 _tombstoneMs, _cooldownTenths, _maxFailures, _windowTenths,
             ];
-            byte[]? answer = await EvaluateAsync(_issueScript, keys, args).ConfigureAwait(false);
+            byte[]? answer = await EvaluateAsync(issue: true, keys, args).ConfigureAwait(false);
             if (answer is null || answer.Length == 0)
             {
                 return IssueUnavailable;
@@ -425,7 +425,7 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
         UpperCase(sent);
         RedisKey key = PairKey(digest);
         RedisValue[] args = [nonce, account, NowMs(), sent, _tombstoneMs, _maxAttempts, _maxFailures, _windowTenths];
-        byte[]? answer = await EvaluateAsync(_verifyScript, [key], args).ConfigureAwait(false);
+        byte[]? answer = await EvaluateAsync(issue: false, [key], args).ConfigureAwait(false);
         if (answer is null || answer.Length == 0)
         {
             return VerifyUnavailable;
@@ -462,21 +462,18 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
         }
     }
 
-    private async ValueTask<byte[]?> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] args)
+    // The script text depends on the engine (see UseEngine), read once it is known.
+    private async ValueTask<byte[]?> EvaluateAsync(bool issue, RedisKey[] keys, RedisValue[] args)
     {
         try
         {
-            if (!_engineKnown)
+            if (!_engineKnown && !await EnsureEngineAsync().ConfigureAwait(false))
             {
-                if (!await EnsureEngineAsync().ConfigureAwait(false))
-                {
-                    NoteFailure(null, "the server has not said yet whether it is Redis or Garnet");
-                    return null;
-                }
-
-                script = ReferenceEquals(script, RedisScripts.Issue) ? _issueScript : _verifyScript;
+                NoteFailure(null, "the server has not said yet whether it is Redis or Garnet");
+                return null;
             }
 
+            string script = (issue ? _issueScript : _verifyScript)!;
             RedisResult result = await _db.ScriptEvaluateAsync(script, keys, args).WaitAsync(_timeout).ConfigureAwait(false);
             if (Volatile.Read(ref _lastFailureMs) != NoFailure)
             {
