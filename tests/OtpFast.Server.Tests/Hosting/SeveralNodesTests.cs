@@ -24,10 +24,7 @@ public sealed class SeveralNodesTests : IAsyncLifetime
         if (StoreEndpoints.Of(StoreEngine.RedisStandalone) is { } endpoint)
         {
             await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(endpoint);
-            await foreach (RedisKey key in admin.GetServers()[0].KeysAsync(pattern: _prefix + "*"))
-            {
-                await admin.GetDatabase().KeyDeleteAsync(key);
-            }
+            await RedisKeys.DeleteAsync(admin, _prefix);
         }
     }
 

@@ -29,18 +29,7 @@ public abstract class RedisStoreContract(StoreEngine engine) : OtpStoreContract
     {
         await ((RedisOtpStore)store).DisposeAsync();
         await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(string.Join(',', StoreEndpoints.ListOf(engine)));
-        foreach (IServer server in admin.GetServers())
-        {
-            if (server.IsReplica || !server.IsConnected)
-            {
-                continue;
-            }
-
-            await foreach (RedisKey key in server.KeysAsync(pattern: _prefix + "*"))
-            {
-                await admin.GetDatabase().KeyDeleteAsync(key);
-            }
-        }
+        await RedisKeys.DeleteAsync(admin, _prefix);
     }
 }
 

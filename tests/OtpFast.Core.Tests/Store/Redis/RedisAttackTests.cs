@@ -40,18 +40,7 @@ public sealed class RedisAttackTests : IAsyncLifetime
             }
 
             await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(StoreEndpoints.Of(engine)! + ",allowAdmin=true");
-            foreach (IServer server in admin.GetServers())
-            {
-                if (server.IsReplica || !server.IsConnected)
-                {
-                    continue;
-                }
-
-                await foreach (RedisKey key in server.KeysAsync(pattern: _prefix + "*"))
-                {
-                    await admin.GetDatabase().KeyDeleteAsync(key);
-                }
-            }
+            await RedisKeys.DeleteAsync(admin, _prefix);
         }
     }
 
@@ -103,7 +92,7 @@ public sealed class RedisAttackTests : IAsyncLifetime
         RedisOtpStore old = await ConnectAsync(StoreEngine.RedisStandalone, sharedSecret: deployment);
 
         // Redis restarts with no persistence: every key of the deployment is gone (here only ours).
-        await DeleteAllOfPrefixAsync(old.Multiplexer);
+        await RedisKeys.DeleteAsync(old.Multiplexer, _prefix);
 
         RedisOtpStore fresh = await ConnectAsync(StoreEngine.RedisStandalone, sharedSecret: deployment); // a node (re)started after that
         Assert.False(await fresh.Multiplexer.GetDatabase().KeyExistsAsync(_prefix + "creator-key"));
@@ -258,17 +247,6 @@ public sealed class RedisAttackTests : IAsyncLifetime
         _stores.Add(store);
         Assert.Null(store.NotReadyReason);
         return store;
-    }
-
-    private async Task DeleteAllOfPrefixAsync(IConnectionMultiplexer mux)
-    {
-        foreach (IServer server in mux.GetServers())
-        {
-            await foreach (RedisKey key in server.KeysAsync(pattern: _prefix + "*"))
-            {
-                await mux.GetDatabase().KeyDeleteAsync(key);
-            }
-        }
     }
 
     private static async Task WaitForPortAsync(int port)

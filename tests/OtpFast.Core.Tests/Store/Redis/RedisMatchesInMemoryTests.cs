@@ -79,18 +79,7 @@ public sealed class RedisMatchesInMemoryTests
         }
         finally
         {
-            foreach (IServer server in redis.Multiplexer.GetServers())
-            {
-                if (server.IsReplica || !server.IsConnected)
-                {
-                    continue;
-                }
-
-                await foreach (RedisKey key in server.KeysAsync(pattern: prefix + "*"))
-                {
-                    await redis.Multiplexer.GetDatabase().KeyDeleteAsync(key);
-                }
-            }
+            await RedisKeys.DeleteAsync(redis.Multiplexer, prefix);
         }
     }
 

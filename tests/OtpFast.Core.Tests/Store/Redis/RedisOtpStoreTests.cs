@@ -251,17 +251,9 @@ public sealed class RedisOtpStoreTests : IAsyncLifetime
 
     private async Task DeleteKeysAsync(RedisOtpStore store)
     {
-        if (!store.Multiplexer.IsConnected)
+        if (store.Multiplexer.IsConnected)
         {
-            return;
-        }
-
-        foreach (IServer server in store.Multiplexer.GetServers())
-        {
-            await foreach (RedisKey key in server.KeysAsync(pattern: _prefix + "*"))
-            {
-                await store.Multiplexer.GetDatabase().KeyDeleteAsync(key);
-            }
+            await RedisKeys.DeleteAsync(store.Multiplexer, _prefix);
         }
     }
 }
