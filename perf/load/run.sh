@@ -80,6 +80,22 @@ rss_mb() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # user + system clock ticks of the server
 TICKS_PER_SECOND=$(getconf CLK_TCK)
 
+# One line per scenario and target from the raw lines "scenario target value...": the median of
+# each column over the rounds, errors (columns 5-7: non-2xx, socket, API) summed; $2 decimals.
+medians() {
+  python3 - "$1" "$2" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    rows.setdefault((f[0], f[1]), []).append([float(x) for x in f[2:]])
+for (scenario, target), runs in rows.items():
+    cols = list(zip(*runs))
+    out = [statistics.median(c) if i not in (4, 5, 6) else sum(c) for i, c in enumerate(cols)]
+    print(scenario, target, " ".join(f"{v:.{sys.argv[2]}f}" for v in out))
+PY
+}
+
 journal_kb() { du -ck "$DATA"/journal.* 2>/dev/null | awk 'END { print $1 + 0 }'; }
 
 start() { # target: baseline, otpfast-redis, or otpfast-MODE (MODE = a Durability), then extra server arguments
@@ -224,17 +240,7 @@ if [ "$STORE" = redis ]; then
       done
     done
   done
-  python3 - "$RAW" >"$RESULTS" <<'PY'
-import statistics, sys
-rows = {}
-for line in open(sys.argv[1]):
-    f = line.split()
-    rows.setdefault((f[0], f[1]), []).append([float(x) for x in f[2:]])
-for (scenario, target), runs in rows.items():
-    cols = list(zip(*runs))
-    out = [statistics.median(c) if i not in (4, 5, 6) else sum(c) for i, c in enumerate(cols)]
-    print(scenario, target, " ".join(f"{v:.4f}" for v in out))
-PY
+  medians "$RAW" 4 >"$RESULTS"
   echo
   echo "OtpFast load run, Store=redis ($MODE mode): ${DURATION}s per scenario and target, $CONNECTIONS connections, median of $ROUNDS interleaved round(s), wrk -t1 on CPU $LOAD_CPU, server and redis-server $(redis-server --version | awk '{ print $3 }' | cut -d= -f2) on CPU $SERVER_CPU"
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
@@ -297,18 +303,7 @@ for scenario in "${SCENARIOS[@]}"; do
     done
   done
 done
-# One line per scenario and target: the median of each column over the rounds (errors summed).
-python3 - "$RAW" >"$RESULTS" <<'PY'
-import statistics, sys
-rows = {}
-for line in open(sys.argv[1]):
-    f = line.split()
-    rows.setdefault((f[0], f[1]), []).append([float(x) for x in f[2:]])
-for (scenario, target), runs in rows.items():
-    cols = list(zip(*runs))
-    out = [statistics.median(c) if i not in (4, 5, 6) else sum(c) for i, c in enumerate(cols)]
-    print(scenario, target, " ".join(f"{v:.2f}" for v in out))
-PY
+medians "$RAW" 2 >"$RESULTS"
 echo
 echo "OtpFast load run ($MODE mode): ${DURATION}s per scenario and target, $CONNECTIONS connections, median of $ROUNDS interleaved round(s), wrk -t1 on CPU $LOAD_CPU, server on CPU $SERVER_CPU"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
