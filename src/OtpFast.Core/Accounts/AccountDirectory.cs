@@ -14,6 +14,7 @@ public sealed class AccountDirectory
 {
     private readonly FrozenDictionary<KeyDigest, Account> _byDigest;
     private readonly FrozenDictionary<KeyDigest, Account> _byPreviousDigest;
+    private readonly FoundKeyCache _found;
 
     /// <param name="deploymentSecret">The accounts file's 32-byte deployment secret, if it has one.</param>
     public AccountDirectory(IEnumerable<Account> accounts, byte[]? deploymentSecret = null)
@@ -23,6 +24,7 @@ public sealed class AccountDirectory
         Accounts = [.. accounts];
         _byDigest = Accounts.ToFrozenDictionary(a => a.KeyDigest);
         _byPreviousDigest = Accounts.Where(a => a.PreviousKey is not null).ToFrozenDictionary(a => a.PreviousKey!.Digest);
+        _found = new FoundKeyCache(Accounts.Count);
     }
 
     public static AccountDirectory Empty { get; } = new([]);
@@ -40,9 +42,21 @@ public sealed class AccountDirectory
     public bool TryFind(ReadOnlySpan<byte> apiKeyUtf8, TimeProvider time, out Account account)
     {
         ArgumentNullException.ThrowIfNull(time);
+        UInt128 hash = _found.HashOf(apiKeyUtf8);
+        if (_found.TryGet(hash, out account))
+        {
+            return true;
+        }
+
         KeyDigest digest = KeyDigest.Of(apiKeyUtf8);
-        if (_byDigest.TryGetValue(digest, out Account? found)
-            || (_byPreviousDigest.TryGetValue(digest, out found) && found.PreviousKey!.IsValidAt(time.GetUtcNow())))
+        if (_byDigest.TryGetValue(digest, out Account? found))
+        {
+            _found.Remember(hash, found);
+            account = found;
+            return true;
+        }
+
+        if (_byPreviousDigest.TryGetValue(digest, out found) && found.PreviousKey!.IsValidAt(time.GetUtcNow()))
         {
             account = found;
             return true;
