@@ -46,6 +46,7 @@ internal sealed class ServerOptions
         ["CommitTimeoutMilliseconds"] = JournalOptions.DefaultCommitTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture),
         ["JournalCompactMegabytes"] = (JournalOptions.DefaultCompactBytes >> 20).ToString(CultureInfo.InvariantCulture),
         ["Metrics"] = "true",
+        ["InlineRequests"] = "true",
         ["Store"] = "memory",
         ["Redis"] = "",
         ["RedisTimeoutMilliseconds"] = "1000",
@@ -130,6 +131,9 @@ internal sealed class ServerOptions
     /// <summary>Whether GET /metrics is served (and its listener counts); off, the instruments still publish to any other listener.</summary>
     public required bool Metrics { get; init; }
 
+    /// <summary>Whether a request runs on the socket thread that read it, instead of being handed to the thread pool (see <see cref="InlineRequests"/> in the README's Performance).</summary>
+    public required bool InlineRequests { get; init; }
+
     /// <summary>The console log format: simple (text), json (one object per line) or systemd.</summary>
     public required string LogFormat { get; init; }
 
@@ -194,6 +198,7 @@ internal sealed class ServerOptions
             CommitTimeoutMilliseconds = (int)Number(config, "CommitTimeoutMilliseconds", 100, 60_000),
             JournalCompactMegabytes = (int)Number(config, "JournalCompactMegabytes", 1, 64 * 1024),
             Metrics = ReadSwitch(config, "Metrics"),
+            InlineRequests = ReadSwitch(config, "InlineRequests"),
             Store = ReadStore(config["Store"], config["Redis"]),
             Redis = config["Redis"]?.Trim() ?? "",
             RedisTimeoutMilliseconds = (int)Number(config, "RedisTimeoutMilliseconds", 50, 60_000),
