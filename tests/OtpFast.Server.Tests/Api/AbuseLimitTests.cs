@@ -72,15 +72,19 @@ public sealed class AbuseLimitTests
     public async Task APerAccountRateFromTheAccountsFileOverridesTheDefault()
     {
         await using TestApp app = await TestApp.StartAsync(new() { ["DefaultAccountRatePerSecond"] = "1" });
+        // Waits for the reload itself, not a fixed 400 ms: on a loaded CI machine the 100 ms poll
+        // may not have run by then, and the old rate (or no account at all) would still be in force.
+        int before = app.Logs.Count;
         string unlimited = AccountsFile.Add(app.AccountsPath, "bulk", null, ratePerSecond: 0);
-        await Task.Delay(400);
+        await app.Logs.WaitForEventAsync("LogReloaded", 1, before, TimeSpan.FromSeconds(30));
         for (int i = 0; i < 50; i++)
         {
             Assert.Equal(200, (await app.RequestAsync(new { apiKey = unlimited })).Code);
         }
 
+        before = app.Logs.Count;
         AccountsFile.SetRate(app.AccountsPath, "bulk", 2);
-        await Task.Delay(400);
+        await app.Logs.WaitForEventAsync("LogReloaded", 1, before, TimeSpan.FromSeconds(30));
         var codes = new List<int>();
         for (int i = 0; i < 5; i++)
         {
@@ -179,7 +183,11 @@ public sealed class AbuseLimitTests
         foreach (TimeSpan step in new[] { TimeSpan.FromSeconds(1.5), TimeSpan.FromMinutes(10) })
         {
             app.Time.Advance(step);
-            await Task.Delay(300); // the expiry heartbeat (100 ms) turns the pair into a tombstone
+
+            // The expiry heartbeat (every 100 ms of real time) turns the pair into a tombstone:
+            // waited for, not slept on (300 ms was not always enough on a loaded CI machine), so
+            // the verify below is answered by the tombstone, which is what this test is about.
+            await WaitForMetricsAsync(app, "otpfast_live_pairs 0\n", "otpfast_tombstones 1\n");
             Answer v = await app.VerifyAsync(new { apiKey = app.Key, token, otp });
             Assert.Equal(("false", "expired"), (v.String("verify"), v.String("reason")));
         }
@@ -187,6 +195,22 @@ public sealed class AbuseLimitTests
         string metrics = await app.Client.GetStringAsync("/metrics");
         Assert.Contains("otpfast_live_pairs 0\n", metrics, StringComparison.Ordinal);
         Assert.Contains("otpfast_tombstones 1\n", metrics, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForMetricsAsync(TestApp app, params string[] lines)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        string metrics = await app.Client.GetStringAsync("/metrics");
+        while (!lines.All(line => metrics.Contains(line, StringComparison.Ordinal)) && waited.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(50);
+            metrics = await app.Client.GetStringAsync("/metrics");
+        }
+
+        foreach (string line in lines)
+        {
+            Assert.Contains(line, metrics, StringComparison.Ordinal);
+        }
     }
 
     // Issue 9, item 7: with MaxLivePairs 10, used pairs never cause 503.

@@ -83,8 +83,10 @@ public sealed class OutsideTheApiTests : IAsyncLifetime
         await _app.VerifyAsync(new { apiKey = _app.Key, token, otp });
         await _app.RequestAsync(new { apiKey = "otpf_wrongwrongwrongwrongwrongwrongwr" });
         await _app.RequestAsync("{\"apiKey\":");
+        // Waits for the failed reload itself, not a fixed 400 ms the 100 ms poll may miss under load.
+        int before = _app.Logs.Count;
         await File.WriteAllTextAsync(_app.AccountsPath, "{ corrupt");
-        await Task.Delay(400);
+        await _app.Logs.WaitForEventAsync("LogReloadFailed", 1, before, TimeSpan.FromSeconds(30));
 
         string logs = _app.Logs.All;
         Assert.Contains("keeping the last good set", logs, StringComparison.Ordinal);
