@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using OtpFast.Benchmarks;
 
-// dotnet run -c Release --project perf/OtpFast.Benchmarks -- [--memory N | --redis-memory N host:port | --mass-expiry | --replay N | BenchmarkDotNet args]
+// dotnet run -c Release --project perf/OtpFast.Benchmarks -- [--memory N | --redis-memory N host:port | --mass-expiry | --replay N | --fill-snapshot N DATA_DIR | BenchmarkDotNet args]
 if (args is ["--memory", var count])
 {
     MemoryPerPair.Run(int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
@@ -11,6 +11,12 @@ if (args is ["--memory", var count])
 if (args is ["--redis-memory", var pairs, var redis])
 {
     await RedisMemoryPerPair.RunAsync(int.Parse(pairs, System.Globalization.CultureInfo.InvariantCulture), redis);
+    return;
+}
+
+if (args is ["--fill-snapshot", var fill, var dataDir])
+{
+    SnapshotFill.Run(int.Parse(fill, System.Globalization.CultureInfo.InvariantCulture), dataDir);
     return;
 }
 
