@@ -43,7 +43,7 @@ internal readonly ref struct RequestCodeArgs
     /// <param name="scratch">At least as long as <paramref name="body"/>.</param>
     public static bool TryParse(ReadOnlySpan<byte> body, Span<byte> scratch, out RequestCodeArgs args)
     {
-        if (!RequestFields.TryParse(body, scratch, out RequestFields fields) || fields.HasStructuredValue(Reads))
+        if (!RequestFields.TryParse(body, scratch, Reads, out RequestFields fields))
         {
             args = default;
             return false;

@@ -68,6 +68,14 @@ internal ref struct RequestFields
         }
     }
 
+    /// <summary>
+    /// Reads <paramref name="body"/> for an endpoint that reads <paramref name="reads"/>; false
+    /// (code 400) also when one of those holds an object or array.
+    /// </summary>
+    /// <param name="scratch">At least as long as <paramref name="body"/>.</param>
+    public static bool TryParse(ReadOnlySpan<byte> body, Span<byte> scratch, ApiFieldSet reads, out RequestFields fields) =>
+        TryParse(body, scratch, out fields) && !fields.HasStructuredValue(reads);
+
     public readonly RequestValue this[ApiField field]
     {
         get
