@@ -12,16 +12,18 @@ namespace OtpFast.Server.Api;
 /// </summary>
 internal sealed class Dispatcher
 {
-    private readonly OtpApi _api;
+    private readonly RequestOneTimeCode _request;
+    private readonly VerifyOneTimeCode _verify;
     private readonly ApiMetrics _metrics;
     private readonly PrometheusExporter? _exporter;
     private readonly IOtpStore _store;
     private readonly IHostApplicationLifetime _lifetime;
 
     /// <param name="exporter">Null with Metrics=false: /metrics is then a path like any unknown one.</param>
-    public Dispatcher(OtpApi api, ApiMetrics metrics, PrometheusExporter? exporter, IOtpStore store, IHostApplicationLifetime lifetime)
+    public Dispatcher(RequestOneTimeCode request, VerifyOneTimeCode verify, ApiMetrics metrics, PrometheusExporter? exporter, IOtpStore store, IHostApplicationLifetime lifetime)
     {
-        _api = api;
+        _request = request;
+        _verify = verify;
         _metrics = metrics;
         _exporter = exporter;
         _store = store;
@@ -35,11 +37,11 @@ internal sealed class Dispatcher
         {
             if (!_metrics.TimesRequests)
             {
-                return _api.RequestOneTimeCodeAsync(context);
+                return _request.HandleAsync(context);
             }
 
             long started = Stopwatch.GetTimestamp();
-            Task answer = _api.RequestOneTimeCodeAsync(context);
+            Task answer = _request.HandleAsync(context);
             if (!answer.IsCompleted)
             {
                 return TimeWhenAnsweredAsync(answer, started, verify: false);
@@ -53,11 +55,11 @@ internal sealed class Dispatcher
         {
             if (!_metrics.TimesRequests)
             {
-                return _api.VerifyOneTimeCodeAsync(context);
+                return _verify.HandleAsync(context);
             }
 
             long started = Stopwatch.GetTimestamp();
-            Task answer = _api.VerifyOneTimeCodeAsync(context);
+            Task answer = _verify.HandleAsync(context);
             if (!answer.IsCompleted)
             {
                 return TimeWhenAnsweredAsync(answer, started, verify: true);

@@ -1,4 +1,4 @@
-using System.Buffers.Text;
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 
@@ -10,8 +10,9 @@ namespace OtpFast.Server.Api;
 /// values as strings or native JSON types. Only the properties the API knows are kept.
 /// </summary>
 /// <remarks>
-/// Allocation-free: string values are unescaped into a caller-provided scratch buffer (never
-/// longer than the body), and fields refer to ranges of it.
+/// Allocation-free and copy-free where it can be: a value is read where it lies in the body, and
+/// only a string with escapes is unescaped, into a caller-provided scratch buffer (never longer
+/// than the body).
 /// </remarks>
 internal ref struct RequestFields
 {
@@ -27,12 +28,14 @@ internal ref struct RequestFields
         MaxDepth = MaxDepth,
     };
 
+    private readonly ReadOnlySpan<byte> _body;
     private readonly Span<byte> _scratch;
     private int _used;
     private FieldValues _fields;
 
-    private RequestFields(Span<byte> scratch)
+    private RequestFields(ReadOnlySpan<byte> body, Span<byte> scratch)
     {
+        _body = body;
         _scratch = scratch;
     }
 
@@ -42,8 +45,6 @@ internal ref struct RequestFields
     /// <param name="scratch">At least as long as <paramref name="body"/>.</param>
     public static bool TryParse(ReadOnlySpan<byte> body, Span<byte> scratch, out RequestFields fields)
     {
-        fields = new RequestFields(scratch);
-
         // A UTF-8 byte order mark is not JSON, but some clients send one: skip it. (Its bytes
         // written as "\xEF\xBB\xBF"u8 would be the UTF-8 of U+00EF U+00BB U+00BF, six other bytes.)
         if (body.StartsWith(Utf8ByteOrderMark))
@@ -51,9 +52,10 @@ internal ref struct RequestFields
             body = body[3..];
         }
 
+        fields = new RequestFields(body, scratch);
         try
         {
-            return fields.Read(body);
+            return fields.Read();
         }
         catch (JsonException)
         {
@@ -66,18 +68,30 @@ internal ref struct RequestFields
         }
     }
 
-    public readonly FieldValue this[ApiField field] => _fields[(int)field];
+    /// <summary>
+    /// Reads <paramref name="body"/> for an endpoint that reads <paramref name="reads"/>; false
+    /// (code 400) also when one of those holds an object or array.
+    /// </summary>
+    /// <param name="scratch">At least as long as <paramref name="body"/>.</param>
+    public static bool TryParse(ReadOnlySpan<byte> body, Span<byte> scratch, ApiFieldSet reads, out RequestFields fields) =>
+        TryParse(body, scratch, out fields) && !fields.HasStructuredValue(reads);
 
-    public readonly ReadOnlySpan<byte> Text(FieldValue value) => _scratch.Slice(value.Start, value.Length);
-
-    public readonly ReadOnlySpan<byte> Text(ApiField field) => Text(this[field]);
-
-    /// <summary>Whether any known field holds an object or array (code 400).</summary>
-    public readonly bool HasStructuredValue(ApiField first, ApiField last)
+    public readonly RequestValue this[ApiField field]
     {
-        for (ApiField f = first; f <= last; f++)
+        get
         {
-            if (this[f].Kind == ValueKind.Structured)
+            FieldValue value = _fields[(int)field];
+            ReadOnlySpan<byte> source = value.IsUnescaped ? _scratch : _body;
+            return new RequestValue(value.Kind, source.Slice(value.Start, value.Length));
+        }
+    }
+
+    /// <summary>Whether any of <paramref name="fields"/> holds an object or array (code 400).</summary>
+    public readonly bool HasStructuredValue(ApiFieldSet fields)
+    {
+        for (ApiField f = 0; f < ApiField.Count; f++)
+        {
+            if (fields.Contains(f) && _fields[(int)f].Kind == ValueKind.Structured)
             {
                 return true;
             }
@@ -86,60 +100,9 @@ internal ref struct RequestFields
         return false;
     }
 
-    /// <summary>Parses a non-negative integer given as a JSON number or a string of ASCII digits.</summary>
-    public readonly bool TryGetInteger(ApiField field, out long value)
+    private bool Read()
     {
-        value = 0;
-        FieldValue v = this[field];
-        if (v.Kind is not (ValueKind.Number or ValueKind.String))
-        {
-            return false;
-        }
-
-        ReadOnlySpan<byte> text = Text(v);
-        if (text.IsEmpty || text.Length > 18)
-        {
-            return false;
-        }
-
-        foreach (byte b in text)
-        {
-            if (b is < (byte)'0' or > (byte)'9')
-            {
-                return false;
-            }
-        }
-
-        return Utf8Parser.TryParse(text, out value, out int consumed) && consumed == text.Length;
-    }
-
-    /// <summary>Parses a boolean given natively or as a case-insensitive "true"/"false" string.</summary>
-    public readonly bool TryGetBoolean(ApiField field, out bool value)
-    {
-        FieldValue v = this[field];
-        switch (v.Kind)
-        {
-            case ValueKind.True:
-                value = true;
-                return true;
-            case ValueKind.False:
-                value = false;
-                return true;
-            case ValueKind.String when Ascii.EqualsIgnoreCase(Text(v), "true"u8):
-                value = true;
-                return true;
-            case ValueKind.String when Ascii.EqualsIgnoreCase(Text(v), "false"u8):
-                value = false;
-                return true;
-            default:
-                value = false;
-                return false;
-        }
-    }
-
-    private bool Read(ReadOnlySpan<byte> body)
-    {
-        var reader = new Utf8JsonReader(body, ReaderOptions);
+        var reader = new Utf8JsonReader(_body, ReaderOptions);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return false;
@@ -157,12 +120,12 @@ internal ref struct RequestFields
             reader.Read();
             FieldValue value = reader.TokenType switch
             {
-                JsonTokenType.StartObject or JsonTokenType.StartArray => new FieldValue(ValueKind.Structured, 0, 0),
-                JsonTokenType.String => field == ApiField.Unknown ? default : CopyString(ref reader),
-                JsonTokenType.Number => field == ApiField.Unknown ? default : CopyRaw(ref reader, ValueKind.Number),
-                JsonTokenType.True => field == ApiField.Unknown ? default : CopyRaw(ref reader, ValueKind.True),
-                JsonTokenType.False => field == ApiField.Unknown ? default : CopyRaw(ref reader, ValueKind.False),
-                _ => new FieldValue(ValueKind.Null, 0, 0),
+                JsonTokenType.StartObject or JsonTokenType.StartArray => new FieldValue(ValueKind.Structured),
+                JsonTokenType.String => field == ApiField.Unknown ? default : StringValue(ref reader),
+                JsonTokenType.Number => field == ApiField.Unknown ? default : LiteralValue(ref reader, ValueKind.Number),
+                JsonTokenType.True => field == ApiField.Unknown ? default : LiteralValue(ref reader, ValueKind.True),
+                JsonTokenType.False => field == ApiField.Unknown ? default : LiteralValue(ref reader, ValueKind.False),
+                _ => new FieldValue(ValueKind.Null),
             };
 
             if (value.Kind == ValueKind.Structured)
@@ -209,40 +172,39 @@ internal ref struct RequestFields
         _ => ApiField.Unknown,
     };
 
-    private FieldValue CopyString(ref Utf8JsonReader reader)
+    private FieldValue StringValue(ref Utf8JsonReader reader)
     {
-        Span<byte> destination = _scratch[_used..];
-        int length;
         if (reader.ValueIsEscaped)
         {
-            length = reader.CopyString(destination);
+            int length = reader.CopyString(_scratch[_used..]);
+            var unescaped = new FieldValue(ValueKind.String, _used, length, IsUnescaped: true);
+            _used += length;
+            return unescaped;
         }
-        else
+
+        if (!System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
         {
-            ReadOnlySpan<byte> raw = reader.ValueSpan;
-            if (!System.Text.Unicode.Utf8.IsValid(raw))
-            {
-                throw new InvalidOperationException("Invalid UTF-8 in a string value.");
-            }
-
-            raw.CopyTo(destination);
-            length = raw.Length;
+            throw new InvalidOperationException("Invalid UTF-8 in a string value.");
         }
 
-        var value = new FieldValue(ValueKind.String, _used, length);
-        _used += length;
-        return value;
+        // A string starts one byte after its opening quote.
+        return InBody(ref reader, ValueKind.String, (int)reader.TokenStartIndex + 1);
     }
 
     // Numbers and booleans keep their literal text: "apiKey":123 or "tokenCreator":true read as text.
-    private FieldValue CopyRaw(ref Utf8JsonReader reader, ValueKind kind)
+    private readonly FieldValue LiteralValue(ref Utf8JsonReader reader, ValueKind kind) =>
+        InBody(ref reader, kind, (int)reader.TokenStartIndex);
+
+    // The reader runs over one contiguous span (a body that came in several segments is joined
+    // first), so a value without escapes is that span's bytes as they are: no copy is needed.
+    private readonly FieldValue InBody(ref Utf8JsonReader reader, ValueKind kind, int start)
     {
-        ReadOnlySpan<byte> raw = reader.ValueSpan;
-        raw.CopyTo(_scratch[_used..]);
-        var value = new FieldValue(kind, _used, raw.Length);
-        _used += raw.Length;
-        return value;
+        Debug.Assert(!reader.HasValueSequence && _body.Slice(start, reader.ValueSpan.Length).SequenceEqual(reader.ValueSpan), "A value's place in the body.");
+        return new FieldValue(kind, start, reader.ValueSpan.Length, IsUnescaped: false);
     }
+
+    /// <summary>A property's value: its kind and where its text lies, in the body or (unescaped) in scratch.</summary>
+    private readonly record struct FieldValue(ValueKind Kind, int Start = 0, int Length = 0, bool IsUnescaped = false);
 
     [System.Runtime.CompilerServices.InlineArray((int)ApiField.Count)]
     private struct FieldValues

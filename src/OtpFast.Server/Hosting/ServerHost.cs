@@ -122,14 +122,18 @@ internal static class ServerHost
 
         builder.Services.AddSingleton(sp => new TransactionIdGenerator(options.NodeId, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(_ => metrics);
-        builder.Services.AddSingleton<OtpApi>();
+        builder.Services.AddSingleton<BoundedBodyReader>();
+        builder.Services.AddSingleton<AccountGate>();
+        builder.Services.AddSingleton<RequestOneTimeCode>();
+        builder.Services.AddSingleton<VerifyOneTimeCode>();
         if (options.Metrics)
         {
             builder.Services.AddSingleton(sp => new PrometheusExporter(metrics, sp.GetRequiredService<IMeterFactory>()));
         }
 
         builder.Services.AddSingleton(sp => new Dispatcher(
-            sp.GetRequiredService<OtpApi>(),
+            sp.GetRequiredService<RequestOneTimeCode>(),
+            sp.GetRequiredService<VerifyOneTimeCode>(),
             metrics,
             sp.GetService<PrometheusExporter>(),
             sp.GetRequiredService<IOtpStore>(),

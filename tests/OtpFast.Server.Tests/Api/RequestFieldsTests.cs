@@ -14,7 +14,7 @@ public sealed class RequestFieldsTests
         Assert.Equal("k2", Text(fields, ApiField.ApiKey));
         Assert.Equal("alice", Text(fields, ApiField.TokenCreator));
         Assert.Equal(ValueKind.Absent, fields[ApiField.Otp].Kind);
-        Assert.False(fields.HasStructuredValue(ApiField.ApiKey, ApiField.Otp));
+        Assert.False(fields.HasStructuredValue(ApiFieldSet.Of(ApiField.ApiKey, ApiField.CodeType, ApiField.CodeLength, ApiField.TokenCreator, ApiField.Expiry, ApiField.ReCreate, ApiField.Token, ApiField.Otp)));
     }
 
     [Fact]
@@ -24,10 +24,13 @@ public sealed class RequestFieldsTests
         Assert.True(ok);
         Assert.Equal("aBc\n", Text(fields, ApiField.ApiKey));
         Assert.Equal(ValueKind.Null, fields[ApiField.Otp].Kind);
-        Assert.True(fields[ApiField.Otp].IsMissing);
+        Assert.True(fields[ApiField.Otp].IsAbsent);
+        Assert.True(fields[ApiField.Otp].Text.IsEmpty);
         Assert.Equal(ValueKind.String, fields[ApiField.Token].Kind);
-        Assert.True(fields[ApiField.Token].IsMissing);
-        Assert.True(fields[ApiField.CodeType].IsMissing);
+        Assert.False(fields[ApiField.Token].IsAbsent);
+        Assert.True(fields[ApiField.Token].Text.IsEmpty);
+        Assert.True(fields[ApiField.CodeType].IsAbsent);
+        Assert.True(fields[ApiField.CodeType].Text.IsEmpty);
     }
 
     [Fact]
@@ -35,9 +38,9 @@ public sealed class RequestFieldsTests
     {
         RequestFields fields = Parse("\uFEFF{ /* a comment */ \"expiry\": 60, // another\n \"reCreate\": true, }", out bool ok);
         Assert.True(ok, "parse");
-        Assert.True(fields.TryGetInteger(ApiField.Expiry, out long expiry), "expiry");
+        Assert.True(fields[ApiField.Expiry].TryGetInteger(out long expiry), "expiry");
         Assert.Equal(60, expiry);
-        Assert.True(fields.TryGetBoolean(ApiField.ReCreate, out bool reCreate), "reCreate");
+        Assert.True(fields[ApiField.ReCreate].TryGetBoolean(out bool reCreate), "reCreate");
         Assert.True(reCreate);
     }
 
@@ -67,8 +70,8 @@ public sealed class RequestFieldsTests
         RequestFields fields = Parse("""{"token":{"a":1},"otp":[1]}""", out ok);
         Assert.True(ok);
         Assert.Equal(ValueKind.Structured, fields[ApiField.Token].Kind);
-        Assert.True(fields.HasStructuredValue(ApiField.Token, ApiField.Otp));
-        Assert.False(fields.HasStructuredValue(ApiField.ApiKey, ApiField.ReCreate));
+        Assert.True(fields.HasStructuredValue(ApiFieldSet.Of(ApiField.Token, ApiField.Otp)));
+        Assert.False(fields.HasStructuredValue(ApiFieldSet.Of(ApiField.ApiKey, ApiField.CodeType, ApiField.CodeLength, ApiField.TokenCreator, ApiField.Expiry, ApiField.ReCreate)));
     }
 
     [Theory]
@@ -88,7 +91,7 @@ public sealed class RequestFieldsTests
     {
         RequestFields fields = Parse("{\"expiry\":" + json + "}", out bool ok);
         Assert.True(ok);
-        Assert.Equal(valid, fields.TryGetInteger(ApiField.Expiry, out long value));
+        Assert.Equal(valid, fields[ApiField.Expiry].TryGetInteger(out long value));
         Assert.Equal(expected, valid ? value : 0);
     }
 
@@ -104,7 +107,7 @@ public sealed class RequestFieldsTests
     {
         RequestFields fields = Parse("{\"reCreate\":" + json + "}", out bool ok);
         Assert.True(ok);
-        Assert.Equal(valid, fields.TryGetBoolean(ApiField.ReCreate, out bool value));
+        Assert.Equal(valid, fields[ApiField.ReCreate].TryGetBoolean(out bool value));
         Assert.Equal(expected, valid && value);
     }
 
@@ -115,5 +118,5 @@ public sealed class RequestFieldsTests
         return fields;
     }
 
-    private static string Text(in RequestFields fields, ApiField field) => Encoding.UTF8.GetString(fields.Text(field));
+    private static string Text(in RequestFields fields, ApiField field) => Encoding.UTF8.GetString(fields[field].Text);
 }
