@@ -16,6 +16,10 @@
 #                               journal disk use sampled (it must stay bounded)
 #   perf/load/run.sh --compaction [SECONDS]   the store scenario with compactions every few MB
 #                               of journal against the same run without: p99 side by side
+#   perf/load/run.sh --scale [PAIRS]   issue 12's scale goals: the store scenario on a server
+#                               started from a snapshot of PAIRS live pairs (default 10,000,000)
+#                               against an empty store, and the four scenarios at 1,024
+#                               connections against the control at 1,024 connections
 #
 # BIN_DIR=dir with otpfast and otpfast-baseline already published skips the publish step.
 # Only 127.0.0.1 is ever targeted; every wrk run is bounded by its duration.
@@ -43,6 +47,7 @@ set -- "${args[@]}"
 if [ "${1:-}" = "--short" ]; then MODE=short DURATION=3 WARMUP=1 STARTUP_RUNS=3 ROUNDS=1; fi
 if [ "${1:-}" = "--soak" ]; then MODE=soak DURATION=${2:-600}; fi
 if [ "${1:-}" = "--compaction" ]; then MODE=compaction DURATION=${2:-30}; fi
+if [ "${1:-}" = "--scale" ]; then MODE=scale PRELOAD=${2:-10000000}; fi
 if [ "$STORE" = redis ] && { [ "$MODE" = soak ] || [ "$MODE" = compaction ]; }; then echo "--store redis goes with the full or --short mode" >&2; exit 2; fi
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
@@ -162,6 +167,76 @@ if [ "$MODE" = soak ]; then
   errors=$((non2xx + sockerr + apierr))
   if [ "$errors" -eq 0 ] && awk -v g="$growth" 'BEGIN { exit !(g <= 10) }'; then echo "soak: PASS (zero errors, growth ${growth}% <= 10%)"; exit 0; fi
   echo "soak: FAIL ($errors errors, growth ${growth}%)"; exit 1
+fi
+
+if [ "$MODE" = scale ]; then
+  # Both ends hold 1,024 connections and more: lift the open-files limit for this shell's children.
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  # 1. The store scenario on a server that starts holding PRELOAD live pairs (a snapshot the
+  # benchmarks project writes once, copied in before each start) against an empty store,
+  # interleaved. MaxLivePairs leaves room for the pairs the run adds. The server is stopped with
+  # SIGKILL: a graceful stop would write a snapshot of millions of pairs after every run.
+  FILLED="$WORK/filled"
+  dotnet run -c Release --project perf/OtpFast.Benchmarks -- --fill-snapshot "$PRELOAD" "$FILLED" | tail -n 1 || exit 1
+  RAW="$WORK/scale.txt"
+  : >"$RAW"
+  for round in $(seq 1 "$ROUNDS"); do
+    for target in empty preloaded; do
+      rm -f "$DATA"/pairs.snapshot "$DATA"/journal.*
+      [ "$target" = preloaded ] && cp "$FILLED/pairs.snapshot" "$DATA/pairs.snapshot"
+      taskset -c "$SERVER_CPU" "$SERVER" --data-dir "$DATA" --urls "$URL" --max-live-pairs $((PRELOAD + 5000000)) \
+        --Logging:LogLevel:Default=Warning >"$WORK/scale-$target.log" 2>&1 &
+      PID=$!
+      for _ in $(seq 1 1800); do curl -sf "$URL/healthz" >/dev/null && break; sleep 0.1; done
+      curl -sf "$URL/healthz" >/dev/null || { echo "the server did not start" >&2; cat "$WORK/scale-$target.log" >&2; exit 1; }
+      run_wrk store "$WARMUP" >/dev/null
+      ticks_before=$(cpu_ticks "$PID")
+      result=$(run_wrk store "$DURATION")
+      ticks=$(( $(cpu_ticks "$PID") - ticks_before ))
+      rss=$(rss_mb "$PID")
+      kill -9 "$PID"; wait "$PID" 2>/dev/null; PID=""
+      cpu_us=$(awk -v t="$ticks" -v hz="$TICKS_PER_SECOND" -v r="$(echo "$result" | awk '{ print $1 }')" -v d="$DURATION" 'BEGIN { printf "%.2f", (t / hz) * 1e6 / (r * d) }')
+      echo "store $target $result $rss $cpu_us" >>"$RAW"
+    done
+  done
+  rm -f "$DATA"/pairs.snapshot "$DATA"/journal.*
+  rm -rf "$FILLED"
+  # 2. The four scenarios at 1,024 connections, OtpFast (defaults, but room for 1,024 connections
+  # from one address) against the control.
+  CONNECTIONS=1024
+  for scenario in generate store login hot; do
+    for round in $(seq 1 "$ROUNDS"); do
+      for target in baseline otpfast-safe; do
+        start "$target" --MaxConnectionsPerClient 4096
+        run_wrk "$scenario" "$WARMUP" >/dev/null
+        ticks_before=$(cpu_ticks "$PID")
+        result=$(run_wrk "$scenario" "$DURATION")
+        ticks=$(( $(cpu_ticks "$PID") - ticks_before ))
+        rss=$(rss_mb "$PID")
+        stop
+        cpu_us=$(awk -v t="$ticks" -v hz="$TICKS_PER_SECOND" -v r="$(echo "$result" | awk '{ print $1 }')" -v d="$DURATION" 'BEGIN { printf "%.2f", (t / hz) * 1e6 / (r * d) }')
+        echo "$scenario c1024-$target $result $rss $cpu_us" >>"$RAW"
+      done
+    done
+  done
+  RESULTS="$WORK/scale-results.txt"
+  medians "$RAW" 2 >"$RESULTS"
+  echo
+  echo "OtpFast scale run: ${DURATION}s per scenario and target, median of $ROUNDS interleaved round(s), wrk -t1 on CPU $LOAD_CPU, server on CPU $SERVER_CPU"
+  echo
+  echo "The store scenario (64 connections) on a store holding $PRELOAD live pairs at start against an empty one (goal >= 0.90x):"
+  echo
+  printf '| store | req/s | p99 ms | server CPU us/req | RSS at end MB | req/s vs empty |\n|---|---|---|---|---|---|\n'
+  awk '$1 == "store" && ($2 == "empty" || $2 == "preloaded") { rps[$2] = $3; line[$2] = $0 }
+    END { for (t in line) { split(line[t], f, " "); printf "| %s | %.0f | %.2f | %s | %s | %.2fx |\n", t, f[3], f[5], f[11], f[10], f[3] / rps["empty"] } }' "$RESULTS" | sort -r
+  echo
+  echo "1,024 connections, OtpFast (Durability safe) against the control at 1,024 connections (goals: req/s >= 1.0x, p99 <= 1.2x):"
+  echo
+  printf '| scenario | control req/s | otpfast req/s | req/s vs control | control p99 ms | otpfast p99 ms | p99 vs control | errors (non-2xx, socket, API) |\n|---|---|---|---|---|---|---|---|\n'
+  awk '$2 ~ /^c1024-/ { k = $1; t = substr($2, 7); rps[k, t] = $3; p99[k, t] = $5; err[k, t] = $7 "/" $8 "/" $9; if (!seen[k]++) order[++n] = k }
+    END { for (i = 1; i <= n; i++) { s = order[i]; b = "baseline"; o = "otpfast-safe";
+      printf "| %s | %.0f | %.0f | %.2fx | %.2f | %.2f | %.2fx | %s |\n", s, rps[s, b], rps[s, o], rps[s, o] / rps[s, b], p99[s, b], p99[s, o], p99[s, o] / p99[s, b], err[s, o] } }' "$RESULTS"
+  exit 0
 fi
 
 if [ "$MODE" = compaction ]; then
@@ -315,6 +390,17 @@ awk '
   { ratio = (rps[$1] > 0) ? sprintf("%.2fx", $3 / rps[$1]) : "-";
     pr = (p99[$1] > 0) ? sprintf("%.2fx", $5 / p99[$1]) : "-";
     printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %d | %d | %s | %s | %s | %s | %s |\n", $1, ($2 == "baseline" ? "control" : $2), $3, $4, $5, $6, $7, $8, $9, ratio, pr, $12, $10, $11 }
+' "$RESULTS"
+echo
+echo "Against the control (issue 12's goals: req/s generate >= 1.30x, store >= 1.15x, login >= 1.20x, hot >= 1.30x; p99 <= 1.0x; server CPU per request <= 0.80x; * = goal met):"
+echo
+printf '| scenario | target | req/s vs control | p99 vs control | CPU/req vs control |\n|---|---|---|---|---|\n'
+awk '
+  BEGIN { goal["generate"] = 1.30; goal["store"] = 1.15; goal["login"] = 1.20; goal["hot"] = 1.30 }
+  $2 == "baseline" { rps[$1] = $3; p99[$1] = $5; cpu[$1] = $12 }
+  $2 == "otpfast-safe" || $2 == "otpfast-off" {
+    r = $3 / rps[$1]; p = $5 / p99[$1]; c = $12 / cpu[$1]
+    printf "| %s | %s | %.2fx%s | %.2fx%s | %.2fx%s |\n", $1, $2, r, (r >= goal[$1] ? " *" : ""), p, (p <= 1.0 ? " *" : ""), c, (c <= 0.80 ? " *" : "") }
 ' "$RESULTS"
 echo
 echo "Durability against off, same run (goals: safe login >= 0.90x, generate/store >= 0.95x, strict >= 0.60x; safe p99 <= 1.5x):"

@@ -42,7 +42,7 @@ internal static class ServerHost
         builder.Logging.AddFilter(HostLogCategory, level => level >= LogLevel.Information && (started.Value || level < LogLevel.Error));
 
         ServerOptions options = ServerOptions.Read(builder.Configuration);
-        InlineRequests.Apply(builder.WebHost, options);
+        InlineRequests.Apply(options);
 
         // The slim builder fixes the console formatter to "simple" after configuration is bound,
         // so the configured one (--log-format json) is set again last.

@@ -131,7 +131,7 @@ internal sealed class ServerOptions
     /// <summary>Whether GET /metrics is served (and its listener counts); off, the instruments still publish to any other listener.</summary>
     public required bool Metrics { get; init; }
 
-    /// <summary>Whether a request runs on the socket thread that read it, instead of being handed to the thread pool (see <see cref="InlineRequests"/> in the README's Performance).</summary>
+    /// <summary>Whether socket reads and writes complete on the socket engine's event thread instead of going through the thread pool first (see <see cref="InlineRequests"/>).</summary>
     public required bool InlineRequests { get; init; }
 
     /// <summary>The console log format: simple (text), json (one object per line) or systemd.</summary>
