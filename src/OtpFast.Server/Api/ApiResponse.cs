@@ -9,8 +9,9 @@ namespace OtpFast.Server.Api;
 /// property names and order of Juvlon's examples.
 /// </summary>
 /// <remarks>
-/// The body is built in a per-thread buffer by one cached <see cref="Utf8JsonWriter"/>, then
-/// copied into Kestrel's output pipe with its Content-Length set. The whole write is
+/// A success answer is put together from bytes on the stack; an error answer (its message is
+/// text) is built in a per-thread buffer by one cached <see cref="Utf8JsonWriter"/>. Either is
+/// then copied into Kestrel's output pipe with its Content-Length set. The whole write is
 /// synchronous, so the per-thread buffer is never held across an await.
 /// </remarks>
 internal static class ApiResponse
@@ -19,18 +20,10 @@ internal static class ApiResponse
     private static readonly JsonEncodedText Status = JsonEncodedText.Encode("status");
     private static readonly JsonEncodedText Message = JsonEncodedText.Encode("message");
     private static readonly JsonEncodedText TransactionId = JsonEncodedText.Encode("transactionId");
-    private static readonly JsonEncodedText Otp = JsonEncodedText.Encode("OTP");
-    private static readonly JsonEncodedText Token = JsonEncodedText.Encode("token");
-    private static readonly JsonEncodedText Verify = JsonEncodedText.Encode("verify");
-
-    // Juvlon's "verify" is a string, and "false" is truthy in PHP, Python and JavaScript `if`
-    // tests; "verified" is the same answer as a JSON boolean for clients that test it directly.
-    private static readonly JsonEncodedText Verified = JsonEncodedText.Encode("verified");
-    private static readonly JsonEncodedText Reason = JsonEncodedText.Encode("reason");
-    private static readonly JsonEncodedText Success = JsonEncodedText.Encode("Success");
     private static readonly JsonEncodedText Error = JsonEncodedText.Encode("Error");
-    private static readonly JsonEncodedText True = JsonEncodedText.Encode("true");
-    private static readonly JsonEncodedText False = JsonEncodedText.Encode("false");
+
+    // The longest success answer: a verified one, with the longest code, token and transaction id.
+    private const int MaxSuccessBytes = 256;
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
@@ -50,38 +43,42 @@ internal static class ApiResponse
     }
 
     /// <summary>requestOneTimeCode success: the code, and the token when a pair was stored.</summary>
+    // A success answer holds only ASCII that JSON never escapes (transaction ids are digits,
+    // codes come from CodeAlphabet, tokens are base32), so it is put together from bytes: the
+    // same bytes Utf8JsonWriter writes (tests compare them), without its per-value escaping scan.
     public static void WriteIssued(HttpResponse response, ReadOnlySpan<byte> transactionId, ReadOnlySpan<byte> otp, ReadOnlySpan<byte> token)
     {
-        Utf8JsonWriter json = BeginSuccess(transactionId, out ArrayBufferWriter<byte> buffer);
-        json.WriteString(Otp, otp);
+        var answer = new AnswerBytes(stackalloc byte[MaxSuccessBytes]);
+        answer.Append("{\"code\":200,\"status\":\"Success\",\"transactionId\":\""u8, transactionId);
+        answer.Append("\",\"OTP\":\""u8, otp);
         if (!token.IsEmpty)
         {
-            json.WriteString(Token, token);
+            answer.Append("\",\"token\":\""u8, token);
         }
 
-        End(response, json, buffer);
+        answer.Append("\"}"u8);
+        Send(response, answer.Written);
     }
 
-    /// <summary>verifyOneTimeCode answer: verify "true" with the code, or "false" with the reason; verified is the same as a boolean.</summary>
     public static void WriteVerified(HttpResponse response, ReadOnlySpan<byte> transactionId, VerifyOutcome outcome, ReadOnlySpan<byte> token, ReadOnlySpan<byte> otp)
     {
-        Utf8JsonWriter json = BeginSuccess(transactionId, out ArrayBufferWriter<byte> buffer);
+        var answer = new AnswerBytes(stackalloc byte[MaxSuccessBytes]);
+        answer.Append("{\"code\":200,\"status\":\"Success\",\"transactionId\":\""u8, transactionId);
         if (outcome == VerifyOutcome.Verified)
         {
-            json.WriteString(Verify, True);
-            json.WriteBoolean(Verified, true);
-            json.WriteString(Token, token);
-            json.WriteString(Otp, otp);
+            // Juvlon's "verify" is a string, and "false" is truthy in PHP, Python and JavaScript `if`
+            // tests; "verified" is the same answer as a JSON boolean for clients that test it directly.
+            answer.Append("\",\"verify\":\"true\",\"verified\":true,\"token\":\""u8, token);
+            answer.Append("\",\"OTP\":\""u8, otp);
         }
         else
         {
-            json.WriteString(Verify, False);
-            json.WriteBoolean(Verified, false);
-            json.WriteString(Reason, ReasonText(outcome));
-            json.WriteString(Token, token);
+            answer.Append("\",\"verify\":\"false\",\"verified\":false,\"reason\":\""u8, ReasonText(outcome));
+            answer.Append("\",\"token\":\""u8, token);
         }
 
-        End(response, json, buffer);
+        answer.Append("\"}"u8);
+        Send(response, answer.Written);
     }
 
     public static ReadOnlySpan<byte> ReasonText(VerifyOutcome outcome) => outcome switch
@@ -95,15 +92,6 @@ internal static class ApiResponse
         VerifyOutcome.Unavailable => "unavailable"u8,
         _ => "unknown"u8,
     };
-
-    private static Utf8JsonWriter BeginSuccess(ReadOnlySpan<byte> transactionId, out ArrayBufferWriter<byte> buffer)
-    {
-        Utf8JsonWriter json = Begin(out buffer);
-        json.WriteNumber(Code, ApiCode.Accepted);
-        json.WriteString(Status, Success);
-        json.WriteString(TransactionId, transactionId);
-        return json;
-    }
 
     private static Utf8JsonWriter Begin(out ArrayBufferWriter<byte> buffer)
     {
@@ -119,12 +107,37 @@ internal static class ApiResponse
     {
         json.WriteEndObject();
         json.Flush();
-        ReadOnlySpan<byte> body = buffer.WrittenSpan;
+        Send(response, buffer.WrittenSpan);
+    }
+
+    private static void Send(HttpResponse response, ReadOnlySpan<byte> body)
+    {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
         response.ContentLength = body.Length;
         Span<byte> destination = response.BodyWriter.GetSpan(body.Length);
         body.CopyTo(destination);
         response.BodyWriter.Advance(body.Length);
+    }
+
+    /// <summary>A success answer put together in a stack buffer.</summary>
+    private ref struct AnswerBytes(Span<byte> buffer)
+    {
+        private readonly Span<byte> _buffer = buffer;
+        private int _length;
+
+        public readonly ReadOnlySpan<byte> Written => _buffer[.._length];
+
+        public void Append(ReadOnlySpan<byte> text)
+        {
+            text.CopyTo(_buffer[_length..]);
+            _length += text.Length;
+        }
+
+        public void Append(ReadOnlySpan<byte> text, ReadOnlySpan<byte> value)
+        {
+            Append(text);
+            Append(value);
+        }
     }
 }
