@@ -9,7 +9,9 @@ namespace OtpFast.Core.Concurrency;
 /// </summary>
 /// <remarks>128 bytes, not 64: Intel cores fetch lines in adjacent pairs.</remarks>
 [StructLayout(LayoutKind.Explicit, Size = 128)]
+#pragma warning disable CA1815 // A place to count in, never compared.
 public struct PaddedLong
+#pragma warning restore CA1815
 {
 #pragma warning disable SA1401, CA1051 // A field, so Interlocked and Volatile can take it by reference.
     [FieldOffset(64)]
