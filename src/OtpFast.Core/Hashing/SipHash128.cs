@@ -26,14 +26,18 @@ public sealed class SipHash128
     /// <summary>The digest as two little-endian 64-bit halves (bytes 0-7 in Low, 8-15 in High).</summary>
     public UInt128 Hash(ReadOnlySpan<byte> data)
     {
-        var state = new State(_k0, _k1);
+        ulong v0 = 0x736f6d6570736575UL ^ _k0;
+        ulong v1 = 0x646f72616e646f6dUL ^ _k1 ^ 0xee;
+        ulong v2 = 0x6c7967656e657261UL ^ _k0;
+        ulong v3 = 0x7465646279746573UL ^ _k1;
+
         int whole = data.Length & ~7;
         for (int i = 0; i < whole; i += 8)
         {
-            state.Compress(BinaryPrimitives.ReadUInt64LittleEndian(data[i..]));
+            Compress(ref v0, ref v1, ref v2, ref v3, BinaryPrimitives.ReadUInt64LittleEndian(data[i..]));
         }
 
-        return state.Finish(Tail(data[whole..], 0, data.Length));
+        return Finish(v0, v1, v2, v3, Tail(data[whole..], 0, data.Length, at: 0));
     }
 
     /// <summary>
@@ -43,28 +47,32 @@ public sealed class SipHash128
     /// </summary>
     public UInt128 HashPrefixed(uint prefix, ReadOnlySpan<byte> data)
     {
-        var state = new State(_k0, _k1);
+        ulong v0 = 0x736f6d6570736575UL ^ _k0;
+        ulong v1 = 0x646f72616e646f6dUL ^ _k1 ^ 0xee;
+        ulong v2 = 0x6c7967656e657261UL ^ _k0;
+        ulong v3 = 0x7465646279746573UL ^ _k1;
+
         int length = 4 + data.Length;
         if (length < 8)
         {
-            return state.Finish(Tail(data, prefix, length, at: 4));
+            return Finish(v0, v1, v2, v3, Tail(data, prefix, length, at: 4));
         }
 
         // The first block is the prefix and data's first 4 bytes; every later block starts 4
         // bytes before its message offset in data.
-        state.Compress(prefix | ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(data) << 32));
+        Compress(ref v0, ref v1, ref v2, ref v3, prefix | ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(data) << 32));
         int whole = length & ~7;
         for (int i = 8; i < whole; i += 8)
         {
-            state.Compress(BinaryPrimitives.ReadUInt64LittleEndian(data[(i - 4)..]));
+            Compress(ref v0, ref v1, ref v2, ref v3, BinaryPrimitives.ReadUInt64LittleEndian(data[(i - 4)..]));
         }
 
-        return state.Finish(Tail(data[(whole - 4)..], 0, length));
+        return Finish(v0, v1, v2, v3, Tail(data[(whole - 4)..], 0, length, at: 0));
     }
 
     // SipHash's last block: the message's length in the top byte over its last (length % 8)
     // bytes, here `tail` placed from byte `at` over `first` (bytes already there).
-    private static ulong Tail(ReadOnlySpan<byte> tail, ulong first, int length, int at = 0)
+    private static ulong Tail(ReadOnlySpan<byte> tail, ulong first, int length, int at)
     {
         ulong last = ((ulong)length << 56) | first;
         for (int i = 0; i < tail.Length; i++)
@@ -75,61 +83,52 @@ public sealed class SipHash128
         return last;
     }
 
-    /// <summary>The four words of SipHash-2-4 between blocks.</summary>
-    private struct State(ulong k0, ulong k1)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Compress(ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3, ulong m)
     {
-        private ulong _v0 = 0x736f6d6570736575UL ^ k0;
-        private ulong _v1 = 0x646f72616e646f6dUL ^ k1 ^ 0xee;
-        private ulong _v2 = 0x6c7967656e657261UL ^ k0;
-        private ulong _v3 = 0x7465646279746573UL ^ k1;
+        v3 ^= m;
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        v0 ^= m;
+    }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Compress(ulong m)
+    // By value: a reference to the loop's words would keep them in memory rather than registers.
+    private static UInt128 Finish(ulong a, ulong b, ulong c, ulong d, ulong last)
+    {
+        Compress(ref a, ref b, ref c, ref d, last);
+        c ^= 0xee;
+        for (int i = 0; i < 4; i++)
         {
-            _v3 ^= m;
-            Round();
-            Round();
-            _v0 ^= m;
+            Round(ref a, ref b, ref c, ref d);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public UInt128 Finish(ulong last)
+        ulong low = a ^ b ^ c ^ d;
+        b ^= 0xdd;
+        for (int i = 0; i < 4; i++)
         {
-            Compress(last);
-            _v2 ^= 0xee;
-            for (int i = 0; i < 4; i++)
-            {
-                Round();
-            }
-
-            ulong low = _v0 ^ _v1 ^ _v2 ^ _v3;
-            _v1 ^= 0xdd;
-            for (int i = 0; i < 4; i++)
-            {
-                Round();
-            }
-
-            ulong high = _v0 ^ _v1 ^ _v2 ^ _v3;
-            return new UInt128(high, low);
+            Round(ref a, ref b, ref c, ref d);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Round()
-        {
-            _v0 += _v1;
-            _v1 = BitOperations.RotateLeft(_v1, 13);
-            _v1 ^= _v0;
-            _v0 = BitOperations.RotateLeft(_v0, 32);
-            _v2 += _v3;
-            _v3 = BitOperations.RotateLeft(_v3, 16);
-            _v3 ^= _v2;
-            _v0 += _v3;
-            _v3 = BitOperations.RotateLeft(_v3, 21);
-            _v3 ^= _v0;
-            _v2 += _v1;
-            _v1 = BitOperations.RotateLeft(_v1, 17);
-            _v1 ^= _v2;
-            _v2 = BitOperations.RotateLeft(_v2, 32);
-        }
+        ulong high = a ^ b ^ c ^ d;
+        return new UInt128(high, low);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Round(ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3)
+    {
+        v0 += v1;
+        v1 = BitOperations.RotateLeft(v1, 13);
+        v1 ^= v0;
+        v0 = BitOperations.RotateLeft(v0, 32);
+        v2 += v3;
+        v3 = BitOperations.RotateLeft(v3, 16);
+        v3 ^= v2;
+        v0 += v3;
+        v3 = BitOperations.RotateLeft(v3, 21);
+        v3 ^= v0;
+        v2 += v1;
+        v1 = BitOperations.RotateLeft(v1, 17);
+        v1 ^= v2;
+        v2 = BitOperations.RotateLeft(v2, 32);
     }
 }
