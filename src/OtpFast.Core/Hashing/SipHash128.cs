@@ -34,39 +34,82 @@ public sealed class SipHash128
         int whole = data.Length & ~7;
         for (int i = 0; i < whole; i += 8)
         {
-            ulong m = BinaryPrimitives.ReadUInt64LittleEndian(data[i..]);
-            v3 ^= m;
-            Round(ref v0, ref v1, ref v2, ref v3);
-            Round(ref v0, ref v1, ref v2, ref v3);
-            v0 ^= m;
+            Compress(ref v0, ref v1, ref v2, ref v3, BinaryPrimitives.ReadUInt64LittleEndian(data[i..]));
         }
 
-        ulong last = (ulong)data.Length << 56;
-        ReadOnlySpan<byte> tail = data[whole..];
+        return Finish(v0, v1, v2, v3, Tail(data[whole..], 0, data.Length, at: 0));
+    }
+
+    /// <summary>
+    /// The digest of <paramref name="prefix"/>'s 4 little-endian bytes followed by
+    /// <paramref name="data"/>, bit for bit what <see cref="Hash"/> gives for the two written
+    /// one after the other, without copying <paramref name="data"/> anywhere.
+    /// </summary>
+    public UInt128 HashPrefixed(uint prefix, ReadOnlySpan<byte> data)
+    {
+        ulong v0 = 0x736f6d6570736575UL ^ _k0;
+        ulong v1 = 0x646f72616e646f6dUL ^ _k1 ^ 0xee;
+        ulong v2 = 0x6c7967656e657261UL ^ _k0;
+        ulong v3 = 0x7465646279746573UL ^ _k1;
+
+        int length = 4 + data.Length;
+        if (length < 8)
+        {
+            return Finish(v0, v1, v2, v3, Tail(data, prefix, length, at: 4));
+        }
+
+        // The first block is the prefix and data's first 4 bytes; every later block starts 4
+        // bytes before its message offset in data.
+        Compress(ref v0, ref v1, ref v2, ref v3, prefix | ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(data) << 32));
+        int whole = length & ~7;
+        for (int i = 8; i < whole; i += 8)
+        {
+            Compress(ref v0, ref v1, ref v2, ref v3, BinaryPrimitives.ReadUInt64LittleEndian(data[(i - 4)..]));
+        }
+
+        return Finish(v0, v1, v2, v3, Tail(data[(whole - 4)..], 0, length, at: 0));
+    }
+
+    // SipHash's last block: the message's length in the top byte over its last (length % 8)
+    // bytes, here `tail` placed from byte `at` over `first` (bytes already there).
+    private static ulong Tail(ReadOnlySpan<byte> tail, ulong first, int length, int at)
+    {
+        ulong last = ((ulong)length << 56) | first;
         for (int i = 0; i < tail.Length; i++)
         {
-            last |= (ulong)tail[i] << (8 * i);
+            last |= (ulong)tail[i] << (8 * (at + i));
         }
 
-        v3 ^= last;
+        return last;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Compress(ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3, ulong m)
+    {
+        v3 ^= m;
         Round(ref v0, ref v1, ref v2, ref v3);
         Round(ref v0, ref v1, ref v2, ref v3);
-        v0 ^= last;
+        v0 ^= m;
+    }
 
-        v2 ^= 0xee;
+    // By value: a reference to the loop's words would keep them in memory rather than registers.
+    private static UInt128 Finish(ulong a, ulong b, ulong c, ulong d, ulong last)
+    {
+        Compress(ref a, ref b, ref c, ref d, last);
+        c ^= 0xee;
         for (int i = 0; i < 4; i++)
         {
-            Round(ref v0, ref v1, ref v2, ref v3);
+            Round(ref a, ref b, ref c, ref d);
         }
 
-        ulong low = v0 ^ v1 ^ v2 ^ v3;
-        v1 ^= 0xdd;
+        ulong low = a ^ b ^ c ^ d;
+        b ^= 0xdd;
         for (int i = 0; i < 4; i++)
         {
-            Round(ref v0, ref v1, ref v2, ref v3);
+            Round(ref a, ref b, ref c, ref d);
         }
 
-        ulong high = v0 ^ v1 ^ v2 ^ v3;
+        ulong high = a ^ b ^ c ^ d;
         return new UInt128(high, low);
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using OtpFast.Core.Hashing;
 
 namespace OtpFast.Core.Store;
@@ -13,10 +12,9 @@ public static class CreatorDigest
     public static UInt128 Compute(SipHash128 key, int accountId, ReadOnlySpan<byte> tokenCreator)
     {
         ThrowIfOutOfBounds(tokenCreator);
-        Span<byte> input = stackalloc byte[4 + IssueRequest.MaxTokenCreatorBytes];
-        BinaryPrimitives.WriteInt32LittleEndian(input, accountId);
-        tokenCreator.CopyTo(input[4..]);
-        return key.Hash(input[..(4 + tokenCreator.Length)]);
+
+        // The account id is SipHash's first 4 bytes, tokenCreator hashed where it lies: no copy.
+        return key.HashPrefixed((uint)accountId, tokenCreator);
     }
 
     /// <exception cref="ArgumentOutOfRangeException">tokenCreator is empty or longer than <see cref="IssueRequest.MaxTokenCreatorBytes"/>.</exception>

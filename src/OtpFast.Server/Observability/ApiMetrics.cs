@@ -33,6 +33,10 @@ internal sealed class ApiMetrics : IDisposable
     // codes up in this copy.
     private static readonly int[] Codes = ApiCode.All.ToArray();
 
+    // Each code's position in Codes + 1, indexed by the code itself (0: not a code), so counting
+    // an answer is one load rather than a search through Codes.
+    private static readonly byte[] Slots = SlotsOf(Codes);
+
     private readonly Meter _meter;
     private readonly Counter<long> _answers;
     private readonly Counter<long> _verifyOutcomes;
@@ -178,5 +182,16 @@ internal sealed class ApiMetrics : IDisposable
         return counts;
     }
 
-    private static int IndexOf(int code) => Array.IndexOf(Codes, code);
+    private static int IndexOf(int code) => (uint)code < (uint)Slots.Length ? Slots[code] - 1 : -1;
+
+    private static byte[] SlotsOf(int[] codes)
+    {
+        var slots = new byte[codes.Max() + 1];
+        for (int i = 0; i < codes.Length; i++)
+        {
+            slots[codes[i]] = checked((byte)(i + 1));
+        }
+
+        return slots;
+    }
 }

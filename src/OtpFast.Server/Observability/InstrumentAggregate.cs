@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
+using OtpFast.Core.Concurrency;
 
 namespace OtpFast.Server.Observability;
 
@@ -8,7 +10,8 @@ namespace OtpFast.Server.Observability;
 /// What one instrument's measurements add up to, per tag set: a sum (counters), the last value
 /// (gauges and observable instruments) or bucket counts (histograms). Recording a measurement
 /// for a tag set already seen allocates nothing and takes no lock: the request path records
-/// one or two per request.
+/// one or two per request. Sums and bucket counts are kept per core, each on its own cache
+/// lines, and added up at a scrape: one line written by every core would cost every request.
 /// </summary>
 internal sealed class InstrumentAggregate
 {
@@ -80,7 +83,7 @@ internal sealed class InstrumentAggregate
         }
         else
         {
-            Interlocked.Add(ref series.Long, value);
+            series.Total!.Add(value);
         }
     }
 
@@ -145,7 +148,7 @@ internal sealed class InstrumentAggregate
                 }
                 else
                 {
-                    text.Append(Volatile.Read(ref series.Long).ToString(CultureInfo.InvariantCulture));
+                    text.Append(series.LongValue(_lastValue).ToString(CultureInfo.InvariantCulture));
                 }
 
                 text.Append('\n');
@@ -160,7 +163,7 @@ internal sealed class InstrumentAggregate
         long cumulative = 0;
         for (int i = 0; i <= _buckets.Length; i++)
         {
-            cumulative += Volatile.Read(ref series.Buckets![i]);
+            cumulative += series.BucketCount(i);
             text.Append(Name).Append("_bucket");
             WriteLabels(text, series, i < _buckets.Length ? _buckets[i].ToString("0.##########", CultureInfo.InvariantCulture) : "+Inf");
             text.Append(' ').Append(cumulative.ToString(CultureInfo.InvariantCulture)).Append('\n');
@@ -169,7 +172,7 @@ internal sealed class InstrumentAggregate
         text.Append(Name).Append("_sum");
         WriteLabels(text, series, null);
         text.Append(' ');
-        PrometheusNames.AppendNumber(text, series.Sum);
+        PrometheusNames.AppendNumber(text, series.HistogramSum());
         text.Append('\n').Append(Name).Append("_count");
         WriteLabels(text, series, null);
         text.Append(' ').Append(cumulative.ToString(CultureInfo.InvariantCulture)).Append('\n');
@@ -231,7 +234,7 @@ internal sealed class InstrumentAggregate
                 return null;
             }
 
-            var added = new Series(tags, Type == "histogram" ? _buckets.Length + 1 : 0);
+            var added = new Series(tags, Type == "histogram" ? _buckets.Length + 1 : 0, !_lastValue);
             Volatile.Write(ref _series, [.. all, added]);
             return added;
         }
@@ -240,15 +243,25 @@ internal sealed class InstrumentAggregate
     /// <summary>One tag set's value.</summary>
     private sealed class Series
     {
+        // A stripe's buckets start and end a cache line (8 longs) away from the next stripe's.
+        private const int Gap = 8;
+
 #pragma warning disable SA1401, CA1051 // Fields, so Interlocked can update them in place.
         public long Long;
         public double Double;
-        public double Sum;
         public long Generation;
-        public readonly long[]? Buckets;
+
+        /// <summary>A counter's total (null for gauges, observable instruments and histograms).</summary>
+        public readonly StripedCounter? Total;
 #pragma warning restore SA1401, CA1051
 
-        public Series(ReadOnlySpan<KeyValuePair<string, object?>> tags, int buckets)
+        // Histograms only: per stripe, Gap + bucket count (rounded up to a line) + Gap longs; and
+        // per stripe the sum of the values observed, as double bits.
+        private readonly long[]? _buckets;
+        private readonly int _stride;
+        private readonly PaddedLong[]? _sums;
+
+        public Series(ReadOnlySpan<KeyValuePair<string, object?>> tags, int buckets, bool sums)
         {
             Keys = new string[tags.Length];
             Values = new object?[tags.Length];
@@ -258,7 +271,16 @@ internal sealed class InstrumentAggregate
                 Values[i] = tags[i].Value;
             }
 
-            Buckets = buckets > 0 ? new long[buckets] : null;
+            if (buckets > 0)
+            {
+                _stride = ((buckets + Gap - 1) / Gap * Gap) + Gap;
+                _buckets = new long[(_stride * Stripes.Count) + Gap];
+                _sums = new PaddedLong[Stripes.Count];
+            }
+            else if (sums)
+            {
+                Total = new StripedCounter();
+            }
         }
 
         public string[] Keys { get; }
@@ -313,9 +335,36 @@ internal sealed class InstrumentAggregate
                 bucket++;
             }
 
-            Interlocked.Increment(ref Buckets![bucket]);
-            AddTo(ref Sum, value);
+            int stripe = Stripes.Current;
+            Interlocked.Increment(ref _buckets![(stripe * _stride) + Gap + bucket]);
+            AddTo(ref Unsafe.As<long, double>(ref _sums![stripe].Value), value);
         }
+
+        /// <summary>Observations in one bucket, over every stripe.</summary>
+        public long BucketCount(int bucket)
+        {
+            long count = 0;
+            for (int stripe = 0; stripe < _sums!.Length; stripe++)
+            {
+                count += Volatile.Read(ref _buckets![(stripe * _stride) + Gap + bucket]);
+            }
+
+            return count;
+        }
+
+        public double HistogramSum()
+        {
+            double sum = 0;
+            for (int stripe = 0; stripe < _sums!.Length; stripe++)
+            {
+                sum += Volatile.Read(ref Unsafe.As<long, double>(ref _sums[stripe].Value));
+            }
+
+            return sum;
+        }
+
+        /// <summary>A gauge's last value or a counter's total.</summary>
+        public long LongValue(bool lastValue) => lastValue ? Volatile.Read(ref Long) : Total!.Sum();
 
         private static void AddTo(ref double total, double value)
         {
@@ -332,6 +381,6 @@ internal sealed class InstrumentAggregate
             }
         }
 
-        public double LastOrSum(bool lastValue) => lastValue ? Volatile.Read(ref Double) : Volatile.Read(ref Double) + Volatile.Read(ref Long);
+        public double LastOrSum(bool lastValue) => lastValue ? Volatile.Read(ref Double) : Volatile.Read(ref Double) + Total!.Sum();
     }
 }

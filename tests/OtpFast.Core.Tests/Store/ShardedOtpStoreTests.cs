@@ -147,6 +147,41 @@ public class ShardedOtpStoreTests
         Assert.Equal(VerifyOutcome.Unknown, f.Verify(1, token, otp));
     }
 
+    // Shards take places in MaxLivePairs in chunks (here 4 of 4096 over 16 shards): the bound is
+    // still exact, and a store is only full when every place holds a pair, whichever shards
+    // kept idle reserves.
+    [Fact]
+    public void MaxLivePairsIsExactWhileShardsTakePlacesInChunks()
+    {
+        var f = new StoreFixture(maxLivePairs: 4096, shards: 16);
+        Assert.Equal(4, f.Store.ReserveChunk);
+        for (int i = 0; i < 4096; i++)
+        {
+            Assert.Equal(IssueStatus.Created, f.Issue(1, $"user{i}", expirySeconds: 0).Status);
+        }
+
+        Assert.Equal(4096, f.Store.LiveCount);
+        Assert.Equal(IssueStatus.Full, f.Issue(1, "one more", expirySeconds: 0).Status);
+
+        // Freed places sit in their shards' reserves; any shard can still take them all back.
+        for (int i = 0; i < 100; i++)
+        {
+            (IssueStatus _, OtpToken token, string otp) = f.Issue(1, $"user{i}", expirySeconds: 0);
+            Assert.Equal(VerifyOutcome.Verified, f.Verify(1, token, otp));
+        }
+
+        f.Time.Advance(TimeSpan.FromMinutes(16));
+        f.Store.AdvanceExpiry(int.MaxValue);
+        Assert.Equal(3996, f.Store.LiveCount);
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Equal(IssueStatus.Created, f.Issue(2, $"other{i}", expirySeconds: 0).Status);
+        }
+
+        Assert.Equal(IssueStatus.Full, f.Issue(2, "one more", expirySeconds: 0).Status);
+        Assert.Equal(4096, f.Store.LiveCount);
+    }
+
     [Fact]
     public void AFullStoreNeverEvictsALivePairButItsTombstonesGiveWayOldestFirst()
     {

@@ -77,10 +77,81 @@ public class TransactionIdGeneratorTests
     }
 
     [Fact]
+    public void EachThreadsIdsStrictlyIncreaseUnderContention()
+    {
+        var ids = new TransactionIdGenerator(5, TimeProvider.System);
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 4, t =>
+        {
+            long previous = 0;
+            for (int i = 0; i < 50_000; i++)
+            {
+                long id = ids.Next();
+                if (id <= previous)
+                {
+                    failures.Add($"thread {t}: {id} after {previous}");
+                }
+
+                previous = id;
+            }
+        });
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public void AnIdMadeInALaterMillisecondOnAnotherThreadIsLarger()
+    {
+        // Thread A holds a block reserved in an earlier millisecond, most of it unused: once the
+        // clock has moved on, its next id must still come after B's id of the later millisecond.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 0, 0, 0, TimeSpan.Zero));
+        var ids = new TransactionIdGenerator(4, time);
+        using var reserved = new SemaphoreSlim(0);
+        using var goOn = new SemaphoreSlim(0);
+        long aFirst = 0, aLater = 0;
+        var a = new Thread(() =>
+        {
+            aFirst = ids.Next();
+            reserved.Release();
+            goOn.Wait();
+            aLater = ids.Next();
+        });
+        a.Start();
+        reserved.Wait();
+        time.Advance(TimeSpan.FromMilliseconds(2));
+        long b = RunOnNewThread(ids.Next);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        goOn.Release();
+        a.Join();
+        Assert.True(b > aFirst);
+        Assert.True(aLater > b, $"{aLater} after {b}");
+    }
+
+    [Fact]
+    public void ABlockIsGivenUpWhenTheClockPassesIt()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 0, 0, 0, TimeSpan.Zero));
+        var ids = new TransactionIdGenerator(0, time);
+        long first = ids.Next();
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        long second = ids.Next();
+        Assert.Equal((first >> 22) + 1, second >> 22);
+        Assert.Equal(0, (second >> 10) & 4095);
+    }
+
+    [Fact]
     public void NodeIdsOutsideTenBitsAreRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new TransactionIdGenerator(1024, TimeProvider.System));
         Assert.Throws<ArgumentOutOfRangeException>(() => new TransactionIdGenerator(-1, TimeProvider.System));
+    }
+
+    private static long RunOnNewThread(Func<long> next)
+    {
+        long id = 0;
+        var thread = new Thread(() => id = next());
+        thread.Start();
+        thread.Join();
+        return id;
     }
 
     // FakeTimeProvider refuses to go back in time; a wall clock can (NTP steps).

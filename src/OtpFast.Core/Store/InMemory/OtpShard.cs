@@ -26,6 +26,9 @@ internal sealed class OtpShard : IExpiryHandler
     // Set once, before the server takes requests; null when durability is off.
     private JournalBuffer? _journal;
 
+    // Places in MaxLivePairs taken from the store ahead of need (see TryReserve).
+    private int _reserve;
+
     public OtpShard(ShardedOtpStore store, int index, long nowMs)
     {
         _store = store;
@@ -131,7 +134,7 @@ internal sealed class OtpShard : IExpiryHandler
                 carriedFailures = _budget.CarriedFailures(_table[existing], nowTenths, out carriedSince);
                 Remove(existing, releaseReservation: false);
             }
-            else if (!_store.TryReserve())
+            else if (!TryReserve())
             {
                 return new PendingIssue(IssueStatus.Full, default, 0);
             }
@@ -335,7 +338,9 @@ internal sealed class OtpShard : IExpiryHandler
                 return false;
             }
 
+            // The place freed is for the issuer in whatever shard asked: back to the store, not this reserve.
             Remove(oldest, releaseReservation: true);
+            ReturnReserveLocked();
             return true;
         }
     }
@@ -412,7 +417,59 @@ internal sealed class OtpShard : IExpiryHandler
         _table.Free(index);
         if (releaseReservation)
         {
-            _store.ReleaseReservation();
+            Release();
+        }
+    }
+
+    /// <summary>Gives every place this shard holds in reserve back to the store (a full store asks before it refuses).</summary>
+    /// <returns>True when it held any.</returns>
+    public bool ReturnReserve()
+    {
+        lock (_lock)
+        {
+            return ReturnReserveLocked();
+        }
+    }
+
+    private bool ReturnReserveLocked()
+    {
+        if (_reserve == 0)
+        {
+            return false;
+        }
+
+        _store.ReturnPlaces(_reserve);
+        _reserve = 0;
+        return true;
+    }
+
+    // A place in MaxLivePairs for a new pair. The store's count is shared by every shard, so a
+    // shard takes places a chunk at a time and spends them under its own lock: the shared cache
+    // line is written once per chunk instead of once per pair. The bound stays exact: the store
+    // never hands out more than MaxLivePairs places, reserves included.
+    private bool TryReserve()
+    {
+        if (_reserve == 0)
+        {
+            _reserve = _store.TakePlaces();
+            if (_reserve == 0)
+            {
+                return false;
+            }
+        }
+
+        _reserve--;
+        return true;
+    }
+
+    // A place freed goes to the reserve; beyond two chunks the surplus goes back to the store.
+    private void Release()
+    {
+        int chunk = _store.ReserveChunk;
+        if (++_reserve > 2 * chunk)
+        {
+            _store.ReturnPlaces(_reserve - chunk);
+            _reserve = chunk;
         }
     }
 
@@ -428,7 +485,7 @@ internal sealed class OtpShard : IExpiryHandler
             return ReplayEffect.Expired;
         }
 
-        if (!_store.TryReserve())
+        if (!TryReserve())
         {
             return ReplayEffect.Refused;
         }

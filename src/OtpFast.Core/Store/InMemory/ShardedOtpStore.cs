@@ -1,4 +1,5 @@
 using OtpFast.Core.Codes;
+using OtpFast.Core.Concurrency;
 using OtpFast.Core.Hashing;
 using OtpFast.Core.Store.InMemory.Journal;
 using OtpFast.Core.Tokens;
@@ -30,9 +31,13 @@ public sealed class ShardedOtpStore : IOtpStore
     private readonly long _maxLivePairs;
     private readonly long _wallAnchorMs;
     private StoreJournal? _journal;
-    private long _live;
     private long _tombstonesGivenWay;
     private long _budgetsSpent;
+
+    // Places in MaxLivePairs handed out: live pairs plus the places shards hold in reserve (see
+    // OtpShard.TryReserve). A shard comes here once per ReserveChunk new pairs, not per pair, and
+    // the counter has its cache line to itself, so the fields every call reads are not dirtied.
+    private PaddedLong _reserved;
 
     public ShardedOtpStore(OtpStoreOptions options, TimeProvider time)
     {
@@ -51,6 +56,7 @@ public sealed class ShardedOtpStore : IOtpStore
         _msPerTimestampTick = 1000.0 / time.TimestampFrequency;
         _maxLivePairs = options.MaxLivePairs;
         MaxVerifyAttempts = options.MaxVerifyAttempts;
+        ReserveChunk = (int)Math.Clamp(options.MaxLivePairs / (options.ResolveShardCount() * 64L), 1, 64);
         TombstoneMs = (long)options.TombstoneLifetime.TotalMilliseconds;
         CooldownTenths = (int)Math.Ceiling(options.ResendCooldown.TotalMilliseconds / 100);
         Budget = new FailedVerifyBudget(options.MaxFailedVerifiesPerCreator, (int)Math.Ceiling(options.FailedVerifyWindow.TotalMilliseconds / 100));
@@ -69,7 +75,8 @@ public sealed class ShardedOtpStore : IOtpStore
         }
     }
 
-    public long LiveCount => Volatile.Read(ref _live);
+    /// <summary>Pairs held, tombstones included: what counts towards MaxLivePairs. Read shard by shard under each lock.</summary>
+    public long LiveCount => CountEntries();
 
     /// <summary>Used, locked and expired pairs kept to say why a verify fails; counted shard by shard under each lock.</summary>
     public long TombstoneCount
@@ -93,6 +100,9 @@ public sealed class ShardedOtpStore : IOtpStore
     public long FailedVerifyBudgetsSpent => Volatile.Read(ref _budgetsSpent);
 
     internal int MaxVerifyAttempts { get; }
+
+    /// <summary>Places in MaxLivePairs a shard takes at a time: small enough that all shards' reserves are a sliver of the bound.</summary>
+    internal int ReserveChunk { get; }
 
     internal long TombstoneMs { get; }
 
@@ -152,6 +162,11 @@ public sealed class ShardedOtpStore : IOtpStore
         long now = NowMs;
         long deadline = expirySeconds == 0 ? long.MaxValue : now + (expirySeconds * 1000L);
         PendingIssue result = shard.Issue(accountId, creator, codeType, codeLength, deadline, reCreate, now, otp);
+        if (result.Status == IssueStatus.Full && CollectReserves())
+        {
+            result = shard.Issue(accountId, creator, codeType, codeLength, deadline, reCreate, now, otp);
+        }
+
         for (int tries = 0; result.Status == IssueStatus.Full && tries < GiveWayTries && GiveWayOldestTombstone(); tries++)
         {
             result = shard.Issue(accountId, creator, codeType, codeLength, deadline, reCreate, now, otp);
@@ -210,6 +225,11 @@ public sealed class ShardedOtpStore : IOtpStore
     {
         OtpShard shard = _shards[(int)entry.CreatorLow & _shardMask];
         ReplayEffect effect = shard.ReplayIssued(entry, NowMs);
+        if (effect == ReplayEffect.Refused && CollectReserves())
+        {
+            effect = shard.ReplayIssued(entry, NowMs);
+        }
+
         return effect == ReplayEffect.Refused && GiveWayOldestTombstone() ? shard.ReplayIssued(entry, NowMs) : effect;
     }
 
@@ -247,6 +267,11 @@ public sealed class ShardedOtpStore : IOtpStore
     {
         OtpShard shard = _shards[(int)entry.CreatorLow & _shardMask];
         ReplayEffect effect = shard.Restore(entry, NowMs);
+        if (effect == ReplayEffect.Refused && CollectReserves())
+        {
+            effect = shard.Restore(entry, NowMs);
+        }
+
         return effect == ReplayEffect.Refused && GiveWayOldestTombstone() ? shard.Restore(entry, NowMs) : effect;
     }
 
@@ -273,20 +298,46 @@ public sealed class ShardedOtpStore : IOtpStore
         return total;
     }
 
-    internal bool TryReserve()
+    /// <summary>Up to <see cref="ReserveChunk"/> places in MaxLivePairs for a shard's reserve; 0 when none is left.</summary>
+    internal int TakePlaces()
     {
-        if (Interlocked.Increment(ref _live) > _maxLivePairs)
+        long current = Volatile.Read(ref _reserved.Value);
+        while (true)
         {
-            Interlocked.Decrement(ref _live);
-            return false;
-        }
+            long granted = Math.Min(ReserveChunk, _maxLivePairs - current);
+            if (granted <= 0)
+            {
+                return 0;
+            }
 
-        return true;
+            long seen = Interlocked.CompareExchange(ref _reserved.Value, current + granted, current);
+            if (seen == current)
+            {
+                return (int)granted;
+            }
+
+            current = seen;
+        }
     }
 
-    internal void ReleaseReservation() => Interlocked.Decrement(ref _live);
+    /// <summary>Places a shard's reserve no longer holds.</summary>
+    internal void ReturnPlaces(int count) => Interlocked.Add(ref _reserved.Value, -count);
 
     internal void CountBudgetSpent() => Interlocked.Increment(ref _budgetsSpent);
+
+    // Before a full store refuses, the places other shards hold in reserve come back (one shard
+    // lock at a time, as everywhere), so a refusal means MaxLivePairs pairs are held, not that
+    // some shard's reserve was idle. Only a full store pays for the walk.
+    private bool CollectReserves()
+    {
+        bool any = false;
+        foreach (OtpShard shard in _shards)
+        {
+            any |= shard.ReturnReserve();
+        }
+
+        return any;
+    }
 
     // Tombstones only serve the reason of a failed verify: in a full store the oldest one (the
     // earliest due across the shards; no two shard locks are ever held together) gives way.
