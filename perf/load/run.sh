@@ -131,6 +131,20 @@ run_wrk() { # scenario seconds
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${2}s" --timeout 5s -s "perf/load/scenarios/$1.lua" "$URL" | awk '/^RESULT/ { $1 = ""; print substr($0, 2) }'
 }
 
+# Measures SCENARIO against the server running as $PID: a warm-up, then the measured run.
+# Sets RESULT (wrk's numbers), RSS_BEFORE and RSS_AFTER (MB, around the measured run) and CPU_US
+# (the server's CPU microseconds per request: less sensitive to a noisy neighbour than req/s).
+measure() {
+  local ticks_before ticks
+  run_wrk "$1" "$WARMUP" >/dev/null
+  RSS_BEFORE=$(rss_mb "$PID")
+  ticks_before=$(cpu_ticks "$PID")
+  RESULT=$(run_wrk "$1" "$DURATION")
+  ticks=$(( $(cpu_ticks "$PID") - ticks_before ))
+  RSS_AFTER=$(rss_mb "$PID")
+  CPU_US=$(awk -v t="$ticks" -v hz="$TICKS_PER_SECOND" -v r="$(echo "$RESULT" | awk '{ print $1 }')" -v d="$DURATION" 'BEGIN { printf "%.2f", (t / hz) * 1e6 / (r * d) }')
+}
+
 if [ "$MODE" = soak ]; then
   # A third of the run: a first 600 s soak showed RSS reaching its plateau at ~135 s (the
   # store at its steady size after the first 60 s expiries, then the GC heap settling).
@@ -189,14 +203,9 @@ if [ "$MODE" = scale ]; then
       PID=$!
       for _ in $(seq 1 1800); do curl -sf "$URL/healthz" >/dev/null && break; sleep 0.1; done
       curl -sf "$URL/healthz" >/dev/null || { echo "the server did not start" >&2; cat "$WORK/scale-$target.log" >&2; exit 1; }
-      run_wrk store "$WARMUP" >/dev/null
-      ticks_before=$(cpu_ticks "$PID")
-      result=$(run_wrk store "$DURATION")
-      ticks=$(( $(cpu_ticks "$PID") - ticks_before ))
-      rss=$(rss_mb "$PID")
-      kill -9 "$PID"; wait "$PID" 2>/dev/null; PID=""
-      cpu_us=$(awk -v t="$ticks" -v hz="$TICKS_PER_SECOND" -v r="$(echo "$result" | awk '{ print $1 }')" -v d="$DURATION" 'BEGIN { printf "%.2f", (t / hz) * 1e6 / (r * d) }')
-      echo "store $target $result $rss $cpu_us" >>"$RAW"
+      measure store
+      kill -9 "$PID"; wait "$PID" 2>/dev/null || true; PID=""
+      echo "store $target $RESULT $RSS_AFTER $CPU_US" >>"$RAW"
     done
   done
   rm -f "$DATA"/pairs.snapshot "$DATA"/journal.*
@@ -208,14 +217,9 @@ if [ "$MODE" = scale ]; then
     for round in $(seq 1 "$ROUNDS"); do
       for target in baseline otpfast-safe; do
         start "$target" --MaxConnectionsPerClient 4096
-        run_wrk "$scenario" "$WARMUP" >/dev/null
-        ticks_before=$(cpu_ticks "$PID")
-        result=$(run_wrk "$scenario" "$DURATION")
-        ticks=$(( $(cpu_ticks "$PID") - ticks_before ))
-        rss=$(rss_mb "$PID")
+        measure "$scenario"
         stop
-        cpu_us=$(awk -v t="$ticks" -v hz="$TICKS_PER_SECOND" -v r="$(echo "$result" | awk '{ print $1 }')" -v d="$DURATION" 'BEGIN { printf "%.2f", (t / hz) * 1e6 / (r * d) }')
-        echo "$scenario c1024-$target $result $rss $cpu_us" >>"$RAW"
+        echo "$scenario c1024-$target $RESULT $RSS_AFTER $CPU_US" >>"$RAW"
       done
     done
   done
@@ -365,16 +369,9 @@ for scenario in "${SCENARIOS[@]}"; do
   for round in $(seq 1 "$ROUNDS"); do
     for target in "${TARGETS[@]}"; do
       start "$target"
-      run_wrk "$scenario" "$WARMUP" >/dev/null
-      before=$(rss_mb "$PID")
-      ticks_before=$(cpu_ticks "$PID")
-      result=$(run_wrk "$scenario" "$DURATION")
-      ticks=$(( $(cpu_ticks "$PID") - ticks_before ))
-      after=$(rss_mb "$PID")
+      measure "$scenario"
       stop
-      # Server CPU microseconds per request: less sensitive to a noisy neighbour than req/s.
-      cpu_us=$(awk -v t="$ticks" -v hz="$TICKS_PER_SECOND" -v r="$(echo "$result" | awk '{ print $1 }')" -v d="$DURATION" 'BEGIN { printf "%.2f", (t / hz) * 1e6 / (r * d) }')
-      echo "$scenario $target $result $before $after $cpu_us" >>"$RAW"
+      echo "$scenario $target $RESULT $RSS_BEFORE $RSS_AFTER $CPU_US" >>"$RAW"
     done
   done
 done

@@ -390,7 +390,9 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
             {
                 case (byte)'N':
                     return new IssueResult(IssueStatus.Created, secrets.Cipher.Seal(request.Creator, BinaryPrimitives.ReadUInt32LittleEndian(nonce)), new OtpCode(code));
-                case (byte)'E' when answer.Length >= 5:
+                // A code read back from Redis goes into the answer's JSON as it is: anything but
+                // 4-12 letters and digits (a value another deployment, version or hand wrote) is refused.
+                case (byte)'E' when answer.Length >= 5 && CodeAlphabet.IsPlausibleCode(answer.AsSpan(5)):
                     return new IssueResult(IssueStatus.Existing, secrets.Cipher.Seal(request.Creator, BinaryPrimitives.ReadUInt32LittleEndian(answer.AsSpan(1))), new OtpCode(answer.AsSpan(5)));
                 case (byte)'B':
                     return new IssueResult(IssueStatus.FailedVerifiesSpent, default, default);
@@ -433,7 +435,7 @@ public sealed class RedisOtpStore : IOtpStore, IAsyncDisposable
 
         switch (answer[0])
         {
-            case (byte)'V':
+            case (byte)'V' when CodeAlphabet.IsPlausibleCode(answer.AsSpan(1)):
                 var matched = new OtpCode(answer.AsSpan(1));
                 return await ReplicatedAsync(key).ConfigureAwait(false) ? new VerifyResult(VerifyOutcome.Verified, matched) : VerifyUnavailable;
             case (byte)'M':

@@ -243,6 +243,34 @@ public sealed class RedisAttackTests : IAsyncLifetime
         Assert.Equal(VerifyOutcome.Verified, (await store.VerifyAsync(new VerifyRequest(1, a.Token, a.Code))).Outcome);
     }
 
+    // Review of the success answers written from bytes: a code read back from Redis goes into the
+    // answer's JSON as it is, so a stored value whose code is no code (another deployment or
+    // version sharing the prefix, a hand edit) must answer Unavailable, never reach the answer.
+    [StoreFact(StoreEngine.RedisStandalone)]
+    public async Task AStoredCodeThatIsNoCodeIsNeverAnswered()
+    {
+        RedisOtpStore store = await ConnectAsync(StoreEngine.RedisStandalone);
+        IssueResult issued = await store.IssueAsync(new IssueRequest(1, store.DigestCreator(1, "tampered"u8), CodeType.Num, 6, 600, false));
+        Assert.Equal(IssueStatus.Created, issued.Status);
+
+        IDatabase db = store.Multiplexer.GetDatabase();
+        IServer server = store.Multiplexer.GetServers()[0];
+        var keys = new List<RedisKey>();
+        await foreach (RedisKey found in server.KeysAsync(pattern: _prefix + "p*"))
+        {
+            keys.Add(found);
+        }
+
+        RedisKey key = Assert.Single(keys);
+        byte[] value = (byte[])(await db.StringGetAsync(key))!;
+        byte[] bad = "12\"456"u8.ToArray();
+        bad.CopyTo(value, value.Length - bad.Length);
+        Assert.True(await db.StringSetAsync(key, value, expiry: null, keepTtl: true));
+
+        Assert.Equal(IssueStatus.Unavailable, (await store.IssueAsync(new IssueRequest(1, store.DigestCreator(1, "tampered"u8), CodeType.Num, 6, 600, false))).Status);
+        Assert.Equal(VerifyOutcome.Unavailable, (await store.VerifyAsync(new VerifyRequest(1, issued.Token, new OtpCode(bad)))).Outcome);
+    }
+
     private async Task<RedisOtpStore> ConnectAsync(StoreEngine engine, OtpStoreOptions? limits = null, byte[]? sharedSecret = null)
     {
         RedisOtpStore store = await RedisOtpStore.ConnectAsync(
