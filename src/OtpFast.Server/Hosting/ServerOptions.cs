@@ -46,7 +46,7 @@ internal sealed class ServerOptions
         ["CommitTimeoutMilliseconds"] = JournalOptions.DefaultCommitTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture),
         ["JournalCompactMegabytes"] = (JournalOptions.DefaultCompactBytes >> 20).ToString(CultureInfo.InvariantCulture),
         ["Metrics"] = "true",
-        ["InlineRequests"] = "true",
+        ["InlineRequests"] = "false",
         ["Store"] = "memory",
         ["Redis"] = "",
         ["RedisTimeoutMilliseconds"] = "1000",
