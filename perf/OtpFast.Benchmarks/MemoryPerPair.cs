@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using OtpFast.Core.Codes;
 using OtpFast.Core.Store;
 using OtpFast.Core.Store.InMemory;
 
@@ -16,16 +14,7 @@ internal static class MemoryPerPair
     {
         long before = Settle();
         var store = new ShardedOtpStore(new OtpStoreOptions { MaxLivePairs = pairs }, TimeProvider.System);
-        Span<byte> otp = stackalloc byte[CodeAlphabet.MaxLength];
-        Span<byte> creator = stackalloc byte[32];
-        for (int i = 0; i < pairs; i++)
-        {
-            Encoding.ASCII.TryGetBytes(string.Create(CultureInfo.InvariantCulture, $"u{i}@example.com"), creator, out int length);
-            if (store.Issue(1, creator[..length], CodeType.Num, 6, 3600, false, otp).Status != IssueStatus.Created)
-            {
-                throw new InvalidOperationException("issue failed");
-            }
-        }
+        PairFill.Issue(store, pairs, "u");
 
         long after = Settle();
         GC.KeepAlive(store);

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using OtpFast.Core.Codes;
 using OtpFast.Core.Store;
 using OtpFast.Core.Store.InMemory;
 
@@ -18,16 +16,7 @@ internal static class SnapshotFill
     {
         var clock = Stopwatch.StartNew();
         var store = new ShardedOtpStore(new OtpStoreOptions { MaxLivePairs = pairs }, TimeProvider.System);
-        Span<byte> otp = stackalloc byte[CodeAlphabet.MaxLength];
-        Span<byte> creator = stackalloc byte[32];
-        for (int i = 0; i < pairs; i++)
-        {
-            Encoding.ASCII.TryGetBytes(string.Create(CultureInfo.InvariantCulture, $"preload{i}@example.com"), creator, out int length);
-            if (store.Issue(1, creator[..length], CodeType.Num, 6, 3600, false, otp).Status != IssueStatus.Created)
-            {
-                throw new InvalidOperationException($"issue {i} failed");
-            }
-        }
+        PairFill.Issue(store, pairs, "preload");
 
         Directory.CreateDirectory(dataDir);
         long written = SnapshotFile.Save(SnapshotFile.PathIn(dataDir), store, DateTimeOffset.UtcNow);
