@@ -27,6 +27,17 @@ public sealed class JournalRecordTests
         Assert.Equal(entry.Code, read.Code);
     }
 
+    // The entry packs its code; the record keeps it as 12 ASCII bytes after its length, zeros after the code.
+    [Fact]
+    public void AnIssuedRecordHoldsTheCodeAsAscii()
+    {
+        byte[] bytes = new byte[JournalRecord.MaxSize];
+        bytes.AsSpan().Fill(0xEE);
+        JournalRecord.WriteIssued(bytes, SampleEntry(), 1, 2, 3);
+        Assert.Equal(6, bytes[2 + 52]);
+        Assert.Equal("A1B2C3\0\0\0\0\0\0"u8.ToArray(), bytes.AsSpan(2 + 53, 12).ToArray());
+    }
+
     [Fact]
     public void AStateRecordReadsBackAsWritten()
     {
