@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using OtpFast.Core.Store;
 using OtpFast.Core.Store.InMemory;
 using OtpFast.Core.Store.InMemory.Journal;
@@ -56,7 +55,4 @@ public sealed class AttemptLimitTests
             Assert.Equal(VerifyOutcome.Locked, after.Verify(1, pair.Token, pair.Otp));
         }
     }
-
-    [Fact]
-    public void APairEntryStaysEightyEightBytes() => Assert.Equal(88, Unsafe.SizeOf<PairEntry>());
 }

@@ -167,6 +167,35 @@ public sealed class SnapshotTests : IDisposable
         Assert.Equal(0, store.LiveCount);
     }
 
+    // The entry packs its code; the file keeps it as 12 ASCII bytes, zeros after the code and
+    // all zeros for a tombstone, with the length in byte 44 either way.
+    [Fact]
+    public void RecordsHoldTheCodeAsAsciiAndATombstonesLength()
+    {
+        var f = new StoreFixture(maxAttempts: 1000);
+        var live = f.Issue(1, "live", length: 11, type: CodeType.Alphanum);
+        var used = f.Issue(1, "used", length: 7);
+        Assert.Equal(VerifyOutcome.Verified, f.Verify(1, used.Token, used.Otp));
+        var stream = new MemoryStream();
+        Assert.Equal(2, StoreSnapshot.Write(f.Store, stream, _time.GetUtcNow()));
+
+        byte[] bytes = stream.ToArray();
+        for (int at = StoreSnapshot.HeaderSize; at < bytes.Length - StoreSnapshot.TrailerSize; at += StoreSnapshot.RecordSize)
+        {
+            ReadOnlySpan<byte> r = bytes.AsSpan(at, StoreSnapshot.RecordSize);
+            var token = new UInt128(BitConverter.ToUInt64(r[8..16]), BitConverter.ToUInt64(r[..8]));
+            var (otp, dead) = token == live.Token.Value ? (live.Otp, false) : (used.Otp, true);
+            Assert.Equal(otp.Length, r[44]);
+            byte[] expected = new byte[CodeAlphabet.MaxLength];
+            if (!dead)
+            {
+                Encoding.ASCII.GetBytes(otp).CopyTo(expected, 0);
+            }
+
+            Assert.Equal(expected, r.Slice(48, CodeAlphabet.MaxLength).ToArray());
+        }
+    }
+
     private ShardedOtpStore Recover(OtpStoreOptions options, TimeProvider time, out SnapshotOutcome outcome)
     {
         RecoveredStore recovered = StoreRecovery.Open(_dir, options, time);

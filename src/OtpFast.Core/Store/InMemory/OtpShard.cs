@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using OtpFast.Core.Codes;
 using OtpFast.Core.Store.InMemory.Journal;
 using OtpFast.Core.Tokens;
@@ -98,11 +97,11 @@ internal sealed class OtpShard : IExpiryHandler
             if (existing >= 0)
             {
                 ref PairEntry old = ref _table[existing];
-                if (!reCreate && old.IsLive(now))
+                // A code that cannot verify (not in the alphabet, from a file) is not handed out again: it is replaced.
+                if (!reCreate && old.IsLive(now) && old.Code.CanMatch)
                 {
                     int length = old.OtpLength;
-                    ReadOnlySpan<byte> stored = old.Otp;
-                    stored[..length].CopyTo(otp);
+                    old.Code.CopyTo(otp[..length]);
                     return new PendingIssue(IssueStatus.Existing, TokenOf(ref old), length, ReadCommit());
                 }
 
@@ -161,7 +160,7 @@ internal sealed class OtpShard : IExpiryHandler
             entry.CreatorFailures = carriedFailures;
             entry.CreatorFailuresSince = carriedSince;
             entry.OtpLength = (byte)otpLength;
-            otp[..otpLength].CopyTo(entry.Otp);
+            entry.Code = PackedCode.FromStored(otp[..otpLength]);
             _byToken.Add(index);
             _byCreator.Add(index);
             if (deadline != long.MaxValue)
@@ -225,11 +224,9 @@ internal sealed class OtpShard : IExpiryHandler
             }
 
             int length = entry.OtpLength;
-            ReadOnlySpan<byte> stored = entry.Otp;
-            stored = stored[..length];
-            if (MatchesIgnoringCase(stored, otp))
+            if (entry.CodeMatches(otp))
             {
-                stored.CopyTo(matchedOtp);
+                entry.Code.CopyTo(matchedOtp[..length]);
                 entry.Flags |= PairFlags.Used;
                 entry.CreatorFailures = 0;
                 Bury(index, now + _tombstoneMs);
@@ -574,27 +571,4 @@ internal sealed class OtpShard : IExpiryHandler
     private long ReadCommit() => _journal is { Mode: DurabilityMode.Strict } journal ? journal.LastRound : 0;
 
     private static OtpToken TokenOf(ref PairEntry entry) => new(new UInt128(entry.TokenHigh, entry.TokenLow));
-
-    // Constant time in the content: every byte is compared whatever the earlier ones held.
-    // Only the length (which the caller chose when requesting the code) can end it early.
-    private static bool MatchesIgnoringCase(ReadOnlySpan<byte> stored, ReadOnlySpan<byte> given)
-    {
-        if (given.Length != stored.Length)
-        {
-            return false;
-        }
-
-        Span<byte> upper = stackalloc byte[Codes.CodeAlphabet.MaxLength];
-        upper = upper[..given.Length];
-        for (int i = 0; i < given.Length; i++)
-        {
-            int b = given[i];
-
-            // Branch-free ASCII upper-casing: clears bit 5 only for a-z.
-            int isLower = (((b - 'a') | ('z' - b)) >>> 31) ^ 1;
-            upper[i] = (byte)(b & ~(isLower << 5));
-        }
-
-        return CryptographicOperations.FixedTimeEquals(stored, upper);
-    }
 }

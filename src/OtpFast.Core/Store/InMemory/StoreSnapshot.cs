@@ -232,7 +232,9 @@ public static class StoreSnapshot
         };
         remainingMs = BinaryPrimitives.ReadInt64LittleEndian(r[32..]);
         ageTenths = BinaryPrimitives.ReadUInt32LittleEndian(r[60..]);
-        r.Slice(48, Codes.CodeAlphabet.MaxLength).CopyTo(entry.Otp);
+
+        // A tombstone's code bytes are zeros: packed as unmatchable, and its links replace them anyway.
+        entry.Code = PackedCode.FromStored(r.Slice(48, entry.OtpLength));
         failuresAgeTenths = 0;
         if (r.Length >= RecordSize)
         {
@@ -286,11 +288,11 @@ public static class StoreSnapshot
             r[47] = (byte)(entry.WrongAttempts >> 8);
             r[46] = (byte)(entry.Flags & PairFlags.Dead);
 
-            // A tombstone's code bytes hold its links (its code was wiped): never written.
+            // A tombstone's code word holds its links (its code was wiped): never written. The
+            // 12 bytes stay ASCII, zero after the code, as before the code was packed.
             if (!entry.IsDead)
             {
-                ReadOnlySpan<byte> otp = entry.Otp;
-                otp.CopyTo(r[48..]);
+                entry.Code.CopyTo(r.Slice(48, entry.OtpLength));
             }
 
             BinaryPrimitives.WriteUInt32LittleEndian(r[60..], (uint)Math.Max(0, (_now / 100) - entry.CreatedAt));

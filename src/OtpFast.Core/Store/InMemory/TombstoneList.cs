@@ -9,7 +9,7 @@ namespace OtpFast.Core.Store.InMemory;
 /// <remarks>
 /// Intrusive and doubly linked, so append and removal are O(1) with no memory of its own: a
 /// dead entry's code is wiped (it can never be compared again, and should not linger in
-/// memory) and its <see cref="PairEntry.Otp"/> bytes hold the two links. Links are index + 1.
+/// memory) and its <see cref="PairEntry.Code"/> word holds the two links. Links are index + 1.
 /// </remarks>
 internal sealed class TombstoneList(PairTable table)
 {
@@ -25,7 +25,7 @@ internal sealed class TombstoneList(PairTable table)
     public void Append(int index)
     {
         ref PairEntry entry = ref table[index];
-        entry.Otp = default;
+        entry.Code = default;
         ref Links links = ref LinksOf(ref entry);
         links.Prev = _tail;
         links.Next = 0;
@@ -67,7 +67,7 @@ internal sealed class TombstoneList(PairTable table)
         Count--;
     }
 
-    private static ref Links LinksOf(ref PairEntry entry) => ref Unsafe.As<OtpBuffer, Links>(ref entry.Otp);
+    private static ref Links LinksOf(ref PairEntry entry) => ref Unsafe.As<PackedCode, Links>(ref entry.Code);
 
     private struct Links
     {

@@ -24,9 +24,18 @@ public sealed class JournalRecordTests
         Assert.Equal((entry.TokenLow, entry.TokenHigh, entry.CreatorLow, entry.CreatorHigh), (read.TokenLow, read.TokenHigh, read.CreatorLow, read.CreatorHigh));
         Assert.Equal(entry.AccountId, read.AccountId);
         Assert.Equal(entry.OtpLength, read.OtpLength);
-        ReadOnlySpan<byte> expectedOtp = entry.Otp;
-        ReadOnlySpan<byte> readOtp = read.Otp;
-        Assert.True(expectedOtp.SequenceEqual(readOtp));
+        Assert.Equal(entry.Code, read.Code);
+    }
+
+    // The entry packs its code; the record keeps it as 12 ASCII bytes after its length, zeros after the code.
+    [Fact]
+    public void AnIssuedRecordHoldsTheCodeAsAscii()
+    {
+        byte[] bytes = new byte[JournalRecord.MaxSize];
+        bytes.AsSpan().Fill(0xEE);
+        JournalRecord.WriteIssued(bytes, SampleEntry(), 1, 2, 3);
+        Assert.Equal(6, bytes[2 + 52]);
+        Assert.Equal("A1B2C3\0\0\0\0\0\0"u8.ToArray(), bytes.AsSpan(2 + 53, 12).ToArray());
     }
 
     [Fact]
@@ -117,8 +126,8 @@ public sealed class JournalRecordTests
             CreatorHigh = 0x5555666677778888,
             AccountId = 7,
             OtpLength = 6,
+            Code = PackedCode.FromStored("A1B2C3"u8),
         };
-        "A1B2C3"u8.CopyTo(entry.Otp);
         return entry;
     }
 }

@@ -50,8 +50,11 @@ internal static class JournalRecord
         BinaryPrimitives.WriteInt64LittleEndian(p[36..], deadlineWall);
         BinaryPrimitives.WriteInt64LittleEndian(p[44..], createdWall);
         p[52] = entry.OtpLength;
-        ReadOnlySpan<byte> otp = entry.Otp;
-        otp.CopyTo(p[53..]);
+
+        // The record keeps the code as 12 ASCII bytes, zero after the code, as before it was packed.
+        Span<byte> otp = p.Slice(53, Codes.CodeAlphabet.MaxLength);
+        otp.Clear();
+        entry.Code.CopyTo(otp[..entry.OtpLength]);
         WriteFailures(p[IssuedPayloadWithoutFailures..], entry, failuresSinceWall);
         Seal(r);
         return IssuedSize;
@@ -127,7 +130,7 @@ internal static class JournalRecord
         };
         deadlineWall = BinaryPrimitives.ReadInt64LittleEndian(p[36..]);
         createdWall = BinaryPrimitives.ReadInt64LittleEndian(p[44..]);
-        p.Slice(53, Codes.CodeAlphabet.MaxLength).CopyTo(entry.Otp);
+        entry.Code = PackedCode.FromStored(p.Slice(53, entry.OtpLength));
         entry.CreatorFailures = ReadFailures(p[IssuedPayloadWithoutFailures..], out failuresSinceWall);
         return entry;
     }
