@@ -198,7 +198,13 @@ public sealed class StoreJournal : IDisposable
 
         _disposed = true;
         _watchdog.Dispose();
-        _wake.Dispose();
+
+        // A writer that outlived the stop's patience (a disk that never answers) still waits on
+        // the event, and would throw ObjectDisposedException on its own thread: leave it to the GC.
+        if (!_thread.IsAlive)
+        {
+            _wake.Dispose();
+        }
     }
 
     /// <summary>Asks the writer for a round now (an answer waits, or a shard's buffer is filling).</summary>
