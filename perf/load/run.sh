@@ -169,27 +169,19 @@ if [ "$MODE" = soak ]; then
   wait "$WRK" || true
   stop
   read -r rps p50 p99 p999 non2xx sockerr apierr < <(awk '/^RESULT/ { $1 = ""; print substr($0, 2) }' "$WORK/soak.out")
-  read -r at_warmup max_after final < <(awk -v w="$SOAK_WARMUP" '
-    $1 <= w { warm = $2 }
-    $1 > w { if ($2 > max) max = $2; last = $2 }
-    END { printf "%s %s %s\n", warm, max, last }' "$WORK/rss.txt")
-  growth=$(awk -v a="$at_warmup" -v m="$max_after" 'BEGIN { printf "%.1f", (m - a) * 100 / a }')
-  journal_max=$(awk '$3 > max { max = $3 } END { printf "%.1f", max / 1024 }' "$WORK/rss.txt")
-  read -r pairs_at_warmup pairs_max_after < <(awk -v w="$SOAK_WARMUP" '
-    $1 <= w { warm = $4 }
-    $1 > w { if ($4 > max) max = $4 }
-    END { printf "%s %s\n", warm, max }' "$WORK/rss.txt")
-  # RSS per pair held at the peak so far: the store's arrays stay sized for the most pairs it
-  # has held, and how many it holds follows the request rate, which wanders on a shared
-  # machine (a 1500 s soak here held 1.65M pairs + tombstones at 1000 s and 2.03M at 1450 s
-  # as its rate rose, RSS +21% with them). Memory that grows per pair held is a leak; memory
-  # that follows the pairs is the store doing its job.
-  read -r per_pair_warm per_pair_max < <(awk -v w="$SOAK_WARMUP" '
+  # One pass over the samples (seconds, RSS MB, journal KB, pairs + tombstones), split at the
+  # end of warm-up. RSS per pair held is taken against the most pairs held so far: the store's
+  # arrays stay sized for its peak, and how many pairs it holds follows the request rate, which
+  # wanders on a shared machine (a 1500 s soak here held 1.65M pairs + tombstones at 1000 s and
+  # 2.03M at 1450 s as its rate rose, RSS +21% with them). Memory that grows per pair held is a
+  # leak; memory that follows the pairs is the store doing its job.
+  read -r at_warmup max_after final journal_max pairs_at_warmup pairs_max_after per_pair_warm per_pair_max < <(awk -v w="$SOAK_WARMUP" '
     NF < 4 { next }
-    { if ($4 > peak) peak = $4; b = (peak > 0) ? $2 * 1048576 / peak : 0 }
-    $1 <= w { warm = b }
-    $1 > w && b > max { max = b }
-    END { printf "%.1f %.1f\n", warm, max }' "$WORK/rss.txt")
+    { if ($3 > journal) journal = $3; if ($4 > peak) peak = $4; b = (peak > 0) ? $2 * 1048576 / peak : 0 }
+    $1 <= w { warm = $2; pairs_warm = $4; b_warm = b }
+    $1 > w { if ($2 > max) max = $2; last = $2; if ($4 > pairs_max) pairs_max = $4; if (b > b_max) b_max = b }
+    END { printf "%s %s %s %.1f %s %s %.1f %.1f\n", warm, max, last, journal / 1024, pairs_warm, pairs_max, b_warm, b_max }' "$WORK/rss.txt")
+  growth=$(awk -v a="$at_warmup" -v m="$max_after" 'BEGIN { printf "%.1f", (m - a) * 100 / a }')
   per_pair_growth=$(awk -v a="$per_pair_warm" -v m="$per_pair_max" 'BEGIN { printf "%.1f", (a > 0) ? (m - a) * 100 / a : 0 }')
   compactions=$(grep -c "Journal compacted" "$WORK/otpfast-safe.log" || true)
   echo
